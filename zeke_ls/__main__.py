@@ -1,0 +1,3 @@
+from zeke_ls.cli import main
+
+raise SystemExit(main())

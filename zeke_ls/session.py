@@ -1,0 +1,65 @@
+"""The state every feature shares, owned by one server instance (no module globals)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zeke_ls.config import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.health import HealthBook
+from zeke_ls.settings import ConfigStore
+
+
+@dataclass
+class Usage:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "promptTokens": self.prompt_tokens,
+            "completionTokens": self.completion_tokens,
+        }
+
+
+@dataclass
+class Session:
+    settings: ConfigStore
+    health: HealthBook = field(default_factory=HealthBook)
+    roots: list[Path] = field(default_factory=list)
+    """Workspace roots: file access never leaves them."""
+    model_overrides: dict[str, str] = field(default_factory=dict)
+    """Feature -> alias chosen at run time by zeke/setModel; wins over the config."""
+    usage: dict[str, Usage] = field(default_factory=dict)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Run at shutdown, in order: close HTTP clients, stop child processes."""
+    startup_problems: list[ConfigProblem] = field(default_factory=list)
+
+    @property
+    def config(self) -> ZekeConfig:
+        return self.settings.config
+
+    def model_for(self, feature: str) -> str:
+        """The alias a feature uses now: a zeke/setModel choice, else the config's."""
+        if feature not in FEATURES:
+            raise ValueError(f"unknown feature {feature!r}")
+        return self.model_overrides.get(feature) or self.settings.config.feature_model(feature)
+
+    def add_usage(self, alias: str, prompt_tokens: int, completion_tokens: int) -> None:
+        usage = self.usage.setdefault(alias, Usage())
+        usage.requests += 1
+        usage.prompt_tokens += prompt_tokens
+        usage.completion_tokens += completion_tokens
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run a background task, keeping a strong reference until it ends."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
