@@ -50,8 +50,12 @@ health_interval_ms = 600000
 
 def daemon_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZEKE_")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-               ZEKE_TEST_KEY="sk-test-secret-value-123", PYTHONUNBUFFERED="1")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        ZEKE_TEST_KEY="sk-test-secret-value-123",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra or {})
     return env
 
@@ -80,7 +84,7 @@ async def zeke_session(
     config = ClientServerConfig(server_command=command, server_env=daemon_env(home, env))
     client = await config.start()
     assert isinstance(client, LanguageClient)
-    await client.initialize_session(
+    client.zeke_init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=capabilities or types.ClientCapabilities(),
             root_uri=from_fs_path(str(root)),
@@ -111,12 +115,15 @@ def collect(client: LanguageClient, method: str) -> list[dict[str, Any]]:
     return received
 
 
-def open_document(client: LanguageClient, path: Path, text: str, language: str = "python",
-                  version: int = 1) -> str:
+def open_document(
+    client: LanguageClient, path: Path, text: str, language: str = "python", version: int = 1
+) -> str:
     uri = from_fs_path(str(path)) or ""
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id=language, version=version, text=text)
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id=language, version=version, text=text
+            )
         )
     )
     return uri

@@ -56,19 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="PATH", default=None,
-                        help="zeke.toml (default: $ZEKE_CONFIG, then ~/.config/zeke/zeke.toml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="zeke.toml (default: $ZEKE_CONFIG, then ~/.config/zeke/zeke.toml)",
+    )
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
     default = argparse.SUPPRESS if not top_level else None
     add_config_argument(parser)
     transport = parser.add_mutually_exclusive_group()
-    transport.add_argument("--stdio", action="store_true", default=default, help="LSP over stdio (default)")
-    transport.add_argument("--tcp", type=host_port, metavar="HOST:PORT", default=default, help="LSP over TCP")
-    transport.add_argument("--ws", type=host_port, metavar="HOST:PORT", default=default, help="LSP over WebSocket")
+    transport.add_argument(
+        "--stdio", action="store_true", default=default, help="LSP over stdio (default)"
+    )
+    transport.add_argument(
+        "--tcp", type=host_port, metavar="HOST:PORT", default=default, help="LSP over TCP"
+    )
+    transport.add_argument(
+        "--ws", type=host_port, metavar="HOST:PORT", default=default, help="LSP over WebSocket"
+    )
     parser.add_argument("--log-file", metavar="PATH", default=default, help="also log to this file")
-    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="debug logging")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="debug logging"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "doctor":
         from zeke_ls.doctor import run_doctor
 
-        return run_doctor(args.config, as_json=args.json, probe=not args.no_probe, timeout_s=args.timeout)
+        return run_doctor(
+            args.config, as_json=args.json, probe=not args.no_probe, timeout_s=args.timeout
+        )
     if command == "models":
         from zeke_ls.doctor import run_models
 
@@ -102,7 +116,11 @@ def serve(args: argparse.Namespace) -> int:
     from zeke_ls.settings import ConfigStore
 
     tcp, ws = getattr(args, "tcp", None), getattr(args, "ws", None)
-    log.setup(getattr(args, "log_file", None), bool(getattr(args, "verbose", False)), stdio=not (tcp or ws))
+    log.setup(
+        getattr(args, "log_file", None),
+        bool(getattr(args, "verbose", False)),
+        stdio=not (tcp or ws),
+    )
     settings = ConfigStore(getattr(args, "config", None))
     settings.reload()  # problems are shown to the client once it has initialized
     server = create_server(settings)

@@ -28,7 +28,7 @@ class ApiConfig(Section):
     """`[api]`: one OpenAI-compatible gateway (Omen, LiteLLM) that serves every alias."""
 
     base_url: str | None = None
-    """Gateway base URL including `/v1`, e.g. `http://localhost:8080/v1`. Unset: direct providers."""
+    """Gateway URL including `/v1`, e.g. `http://localhost:8080/v1`. Unset: direct providers."""
     api_key: str | None = None
     """Gateway key, usually `env:ZEKE_API_KEY`. Optional for local gateways."""
     send_model: Literal["alias", "resolved"] = "alias"
@@ -227,7 +227,9 @@ def validation_problems(error: ValidationError, source: str) -> list[ConfigProbl
     """Turn pydantic's errors into one problem per key path, with a hint."""
     problems = []
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"] if part != "route" or len(item["loc"]) < 3)
+        path = ".".join(
+            str(part) for part in item["loc"] if part != "route" or len(item["loc"]) < 3
+        )
         message = item["msg"].removeprefix("Value error, ")
         got = item.get("input")
         hint = f"got {got!r}" if isinstance(got, str | int | float | bool) else ""
@@ -235,18 +237,19 @@ def validation_problems(error: ValidationError, source: str) -> list[ConfigProbl
     return problems
 
 
-def unknown_key_problems(model: BaseModel, source: str, prefix: str = "") -> Iterator[ConfigProblem]:
+def unknown_key_problems(
+    model: BaseModel, source: str, prefix: str = ""
+) -> Iterator[ConfigProblem]:
     """Warn about every key that the schema does not know, at any depth."""
     for key in model.model_extra or {}:
         yield ConfigProblem(
             "warning", source, f"{prefix}{key}", "unknown key, ignored", "check the spelling"
         )
     for name, value in model:
-        children = value.values() if isinstance(value, dict) else [value]
-        keys = list(value) if isinstance(value, dict) else [None]
-        for key, child in zip(keys, children, strict=True):
+        entries = value.items() if isinstance(value, dict) else [(None, value)]
+        for entry, child in entries:
             if isinstance(child, BaseModel):
-                path = f"{prefix}{name}." + (f"{key}." if key is not None else "")
+                path = f"{prefix}{name}." + (f"{entry}." if entry is not None else "")
                 yield from unknown_key_problems(child, source, path)
 
 

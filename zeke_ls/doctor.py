@@ -28,8 +28,15 @@ def secret_problems(config: ZekeConfig) -> list[ConfigProblem]:
         status = secret_status(value)
         if status.endswith("(missing)"):
             var = value[4:] if value else ""
-            problems.append(ConfigProblem("warning", "environment", key_path,
-                                          f"{var} is not set", f"export {var}=... before starting"))
+            problems.append(
+                ConfigProblem(
+                    "warning",
+                    "environment",
+                    key_path,
+                    f"{var} is not set",
+                    f"export {var}=... before starting",
+                )
+            )
     return problems
 
 
@@ -44,7 +51,9 @@ def doctor_report(store: ConfigStore, probe: bool, timeout_s: float) -> dict[str
         "configFile": str(store.user_path),
         "sources": store.sources,
         "problems": [p.to_json() for p in problems],
-        "aliases": [route.to_json() | {"describe": route.describe()} for route in all_routes(config)],
+        "aliases": [
+            route.to_json() | {"describe": route.describe()} for route in all_routes(config)
+        ],
         "endpoints": [e.to_json() for e in endpoints],
         "probed": probe and usable,
         "usable": usable,
@@ -74,14 +83,16 @@ def print_doctor(report: dict[str, Any]) -> None:
     if report["problems"]:
         out.write("\nproblems:\n")
         for p in report["problems"]:
-            out.write(f"  {ConfigProblem(p['severity'], p['source'], p['keyPath'], p['message'], p['hint'])}\n")
+            fields = (p["severity"], p["source"], p["keyPath"], p["message"], p["hint"])
+            out.write(f"  {ConfigProblem(*fields)}\n")
     out.write("\naliases:\n")
     print_aliases(report["aliases"])
     if report["probed"]:
         out.write("\nendpoints:\n")
         for e in report["endpoints"]:
             if e["reachable"]:
-                out.write(f"  reachable    {e['url']} ({e['kind']}, HTTP {e['status']}, {e['latencyMs']} ms)\n")
+                detail = f"{e['kind']}, HTTP {e['status']}, {e['latencyMs']} ms"
+                out.write(f"  reachable    {e['url']} ({detail})\n")
             else:
                 out.write(f"  UNREACHABLE  {e['url']} ({e['kind']}): {e['error']}\n")
     elif report["usable"]:
@@ -95,7 +106,9 @@ def print_aliases(aliases: list[dict[str, Any]]) -> None:
         sys.stdout.write("  (none defined: add an [aliases] table)\n")
     width = max((len(a["alias"]) for a in aliases), default=0)
     for a in aliases:
-        sys.stdout.write(f"  {a['alias']:<{width}}  {a['route']}\n  {'':<{width}}    -> {a['describe']}\n")
+        sys.stdout.write(
+            f"  {a['alias']:<{width}}  {a['route']}\n  {'':<{width}}    -> {a['describe']}\n"
+        )
 
 
 def run_models(config_path: str | None, as_json: bool) -> int:

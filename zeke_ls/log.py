@@ -36,8 +36,8 @@ class LspLogHandler(logging.Handler):
             self.server.window_log_message(
                 types.LogMessageParams(type=kind, message=self.format(record))
             )
-        except Exception:
-            pass  # the client went away: logging must never break the daemon
+        except Exception:  # noqa: S110 - the client went away: logging must never break the daemon
+            pass
         finally:
             self._sending = False
 

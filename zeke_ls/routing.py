@@ -121,13 +121,17 @@ def all_routes(config: ZekeConfig) -> list[Route]:
 
 
 def all_endpoints(config: ZekeConfig) -> list[tuple[str, str]]:
-    """Every (kind, url) that the config can send to, without duplicates, in config order."""
+    """Every (kind, url) that the config names: the gateway, each alias's targets, and each
+    `[providers.X]` section, without duplicates, in config order."""
     seen: dict[tuple[str, str], None] = {}
     if config.api.base_url:
         seen[("openai", config.api.base_url.rstrip("/"))] = None
-    for route in all_routes(config):
-        for target in route.targets:
-            for url in target.endpoints:
-                if url != "managed":
-                    seen[(target.kind, url)] = None
+    targets = [t for route in all_routes(config) for t in route.targets]
+    for name, section in config.providers.items():
+        kind = provider_kind(name, section)
+        targets.append(Target(kind, name, "", provider_endpoints(name, section)))
+    for target in targets:
+        for url in target.endpoints:
+            if url != "managed":
+                seen[(target.kind, url)] = None
     return list(seen)

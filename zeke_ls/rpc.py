@@ -94,7 +94,8 @@ def _namedtuple_to_dict(value: Any) -> Any:
 
 
 def _keep_params_raw(obj: dict[str, Any], cls: type) -> Any:
-    return cls(**obj)
+    # JSON-RPC lets a request omit `params`; pygls's message classes require the field.
+    return cls(**({"params": None} | obj))
 
 
 def converter_factory() -> cattrs.Converter:

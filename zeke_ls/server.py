@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from zeke_ls import __version__
@@ -30,6 +33,32 @@ FEATURE_MODULES = [
 ]
 
 
+class ZekeProtocol(LanguageServerProtocol):
+    """pygls's protocol, but malformed messages get a JSON-RPC error instead of silence."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if "method" in data and data.get("id") is not None:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if not hasattr(message, "jsonrpc"):
+            self.send_error_without_id(
+                JsonRpcInvalidRequest(message="not a JSON-RPC message object")
+            )
+            return
+        super().handle_message(message)
+
+    def send_error_without_id(self, error: JsonRpcException) -> None:
+        """JSON-RPC wants `"id": null` when the request's id could not be read."""
+        self._send_data(
+            {"jsonrpc": "2.0", "id": None, "error": {"code": error.code, "message": error.message}}
+        )
+
+
 class ZekeServer(LanguageServer):
     """A pygls server that owns one Session."""
 
@@ -39,8 +68,17 @@ class ZekeServer(LanguageServer):
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             converter_factory=converter_factory,
+            protocol_cls=ZekeProtocol,
         )
         self.session = Session(settings=settings)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Answer a body that is not JSON with ParseError (id null); log everything else."""
+        if isinstance(error, ValueError) and type(error).__name__ == "JSONDecodeError":
+            assert isinstance(self.protocol, ZekeProtocol)
+            self.protocol.send_error_without_id(JsonRpcParseError(message=f"Parse error: {error}"))
+            return
+        log.error("%s: %s", type(error).__name__, error)
 
     def notify(self, method: str, params: Any) -> None:
         """Send a custom notification (e.g. `zeke/chatDelta`) to the client."""
@@ -55,7 +93,9 @@ class ZekeServer(LanguageServer):
         if errors:
             text = "zeke_ls: config not applied, still using the last good config:\n"
             self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=text + "\n".join(errors))
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=text + "\n".join(errors)
+                )
             )
 
 
@@ -120,12 +160,19 @@ def register_lifecycle(server: ZekeServer) -> None:
 
 def _overlay_problems(options: Any, source: str) -> list[ConfigProblem]:
     if options is not None and not isinstance(options, dict):
-        return [ConfigProblem("error", source, "", f"expected an object, got {type(options).__name__}",
-                              'send {"zeke": {...}}')]
+        return [
+            ConfigProblem(
+                "error",
+                source,
+                "",
+                f"expected an object, got {type(options).__name__}",
+                'send {"zeke": {...}}',
+            )
+        ]
     return []
 
 
-def _on_file_change(server: ZekeServer):  # type: ignore[no-untyped-def]
+def _on_file_change(server: ZekeServer) -> Callable[[list[ConfigProblem]], None]:
     def notify(problems: list[ConfigProblem]) -> None:
         log.info("config reloaded from %s", ", ".join(server.session.settings.sources))
         server.show_problems(problems)

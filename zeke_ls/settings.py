@@ -61,13 +61,27 @@ def read_toml(path: Path) -> tuple[Layer | None, list[ConfigProblem]]:
         return None, []
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [ConfigProblem("error", str(path), "", f"cannot read file: {reason}",
-                                    "check the file's permissions and encoding (UTF-8)")]
+        return None, [
+            ConfigProblem(
+                "error",
+                str(path),
+                "",
+                f"cannot read file: {reason}",
+                "check the file's permissions and encoding (UTF-8)",
+            )
+        ]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return None, [ConfigProblem("error", str(path), "", f"not valid TOML: {exc}",
-                                    "fix the syntax at the line and column given")]
+        return None, [
+            ConfigProblem(
+                "error",
+                str(path),
+                "",
+                f"not valid TOML: {exc}",
+                "fix the syntax at the line and column given",
+            )
+        ]
     return Layer(str(path), data, path), []
 
 
@@ -100,8 +114,9 @@ def _attribute(problem: ConfigProblem, layers: list[Layer]) -> ConfigProblem:
     """Name the last layer whose data holds the problem's key path."""
     for layer in reversed(layers):
         if _has_path(layer.data, problem.key_path.split(".")):
-            return ConfigProblem(problem.severity, layer.name, problem.key_path,
-                                 problem.message, problem.hint)
+            return ConfigProblem(
+                problem.severity, layer.name, problem.key_path, problem.message, problem.hint
+            )
     return problem
 
 
@@ -117,6 +132,11 @@ def _has_path(data: Any, parts: list[str]) -> bool:
 
 
 Listener = Callable[[ZekeConfig], None]
+
+
+def _only(paths: frozenset[Path]) -> Callable[[Any, str], bool]:
+    """A watchfiles filter passing changes to these files only (not their whole folders)."""
+    return lambda _change, path: Path(path).resolve() in paths
 
 
 class ConfigStore:
@@ -144,8 +164,15 @@ class ConfigStore:
             self.overlays.pop(name, None)
             return []
         if not isinstance(data, Mapping):
-            return [ConfigProblem("error", name, "zeke", f"expected a table, got {type(data).__name__}",
-                                  'send {"zeke": {...}} with zeke.toml keys')]
+            return [
+                ConfigProblem(
+                    "error",
+                    name,
+                    "zeke",
+                    f"expected a table, got {type(data).__name__}",
+                    'send {"zeke": {...}} with zeke.toml keys',
+                )
+            ]
         self.overlays[name] = dict(data)
         return []
 
@@ -170,8 +197,11 @@ class ConfigStore:
             layer, found = read_toml(path)
             problems += found
             if layer is None and path == self.user_path and self.explicit and not found:
-                problems.append(ConfigProblem("error", str(path), "", "file not found",
-                                              "check the --config path"))
+                problems.append(
+                    ConfigProblem(
+                        "error", str(path), "", "file not found", "check the --config path"
+                    )
+                )
             if layer is not None:
                 layers.append(layer)
         layers += [Layer(name, data) for name, data in self.overlays.items()]
@@ -196,8 +226,9 @@ class ConfigStore:
             if not dirs:
                 await asyncio.sleep(2)
                 continue
-            async for changes in watchfiles.awatch(*dirs, debounce=200, step=50,
-                                                   watch_filter=lambda _c, path: Path(path).resolve() in targets):
+            async for changes in watchfiles.awatch(
+                *dirs, debounce=200, step=50, watch_filter=_only(frozenset(targets))
+            ):
                 if changes:
                     on_change(self.reload())
                 if {p.resolve() for p in self.watched_paths()} != targets:
