@@ -76,7 +76,7 @@ def main() -> None:
         for name, command in servers.items():
             results[name].append(measure(command, env))
     print(f"start-up to initialize result and idle RSS, median of {args.runs} interleaved runs\n")
-    print(f"| server | initialize (ms) p50 | max | idle RSS (MiB) p50 |")
+    print("| server | initialize (ms) p50 | max | idle RSS (MiB) p50 |")
     print("|---|---|---|---|")
     medians = {}
     for name, rows in results.items():

@@ -53,8 +53,16 @@ class HealthBook:
     def get(self, kind: str, url: str) -> EndpointHealth:
         return self.entries.setdefault(url, EndpointHealth(kind, url))
 
-    def record(self, kind: str, url: str, *, ok: bool, latency_ms: float | None = None,
-               status: int | None = None, error: str | None = None) -> EndpointHealth:
+    def record(
+        self,
+        kind: str,
+        url: str,
+        *,
+        ok: bool,
+        latency_ms: float | None = None,
+        status: int | None = None,
+        error: str | None = None,
+    ) -> EndpointHealth:
         entry = self.get(kind, url)
         entry.reachable, entry.latency_ms, entry.status = ok, latency_ms, status
         entry.error, entry.checked_at = error, time.time()
@@ -74,7 +82,10 @@ async def probe(client: httpx.AsyncClient, kind: str, url: str, timeout_s: float
     except httpx.TimeoutException:
         entry.reachable, entry.error = False, f"no answer within {timeout_s:g} s"
     except httpx.HTTPError as exc:
-        entry.reachable, entry.error = False, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        entry.reachable, entry.error = (
+            False,
+            f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+        )
     else:
         entry.reachable, entry.status = True, response.status_code
     entry.latency_ms = (time.perf_counter() - started) * 1000

@@ -4,7 +4,10 @@ Pure functions over the config, shared by `doctor`, `models`, `zeke/status` and 
 router. Precedence: with `[api] base_url` set, every alias goes to the gateway first (sending
 the alias name, or the resolved model id when `send_model = "resolved"`); the alias's own
 provider is the direct fallback when it has a `[providers.X]` section. Without a gateway, the
-alias goes to its provider directly.
+alias goes to its provider directly. With a gateway, a name that is no alias is sent to the
+gateway as is (its own table decides). With neither aliases nor a gateway, `code-fast`,
+`code-smart` and `local` go to the managed llama.cpp model so that a fresh install works.
+`auto` without a gateway is decided per request by `choose_auto`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from zeke_ls.config import AliasConfig, ProviderConfig, ZekeConfig
+
+LOCAL_DEFAULT_ROUTE = "llamacpp:smollm2-135m-instruct"
+DEFAULT_ALIASES = ("code-fast", "code-smart", "local")
 
 DEFAULT_BASE_URLS = {
     "openai": "https://api.openai.com/v1",
@@ -44,8 +50,10 @@ class Route:
     fallbacks: tuple[str, ...] = field(default=())
 
     def describe(self) -> str:
-        parts = [f"{t.provider}({t.kind}) model={t.model} @ {', '.join(t.endpoints) or '-'}"
-                 for t in self.targets]
+        parts = [
+            f"{t.provider}({t.kind}) model={t.model} @ {', '.join(t.endpoints) or '-'}"
+            for t in self.targets
+        ]
         text = " -> ".join(parts) or "no target"
         return text + (f"; fallbacks: {', '.join(self.fallbacks)}" if self.fallbacks else "")
 
@@ -54,8 +62,12 @@ class Route:
             "alias": self.alias,
             "route": self.route,
             "targets": [
-                {"kind": t.kind, "provider": t.provider, "model": t.model,
-                 "endpoints": list(t.endpoints)}
+                {
+                    "kind": t.kind,
+                    "provider": t.provider,
+                    "model": t.model,
+                    "endpoints": list(t.endpoints),
+                }
                 for t in self.targets
             ],
             "fallbacks": list(self.fallbacks),
@@ -93,16 +105,43 @@ def direct_target(config: ZekeConfig, alias: AliasConfig) -> Target:
 
 
 def gateway_target(config: ZekeConfig, name: str, alias: AliasConfig | None) -> Target:
-    send_resolved = config.api.send_model == "resolved" and alias is not None and alias.route != "auto"
+    send_resolved = (
+        config.api.send_model == "resolved" and alias is not None and alias.route != "auto"
+    )
     model = alias.model if send_resolved and alias is not None else name
     base = (config.api.base_url or "").rstrip("/")
     return Target(kind="openai", provider="gateway", model=model, endpoints=(base,))
 
 
+def effective_config(config: ZekeConfig) -> ZekeConfig:
+    """The config with the out-of-the-box local aliases when it defines no route at all."""
+    if config.aliases or config.api.base_url:
+        return config
+    aliases = {name: AliasConfig(route=LOCAL_DEFAULT_ROUTE) for name in DEFAULT_ALIASES}
+    return config.model_copy(update={"aliases": aliases})
+
+
+def choose_auto(config: ZekeConfig, intent: str, prompt_tokens: int) -> str:
+    """`auto` without a gateway: the local alias for short tasks named in `prefer_local_for`,
+    the cloud alias otherwise; either one when the other is not defined."""
+    config = effective_config(config)
+    rules = config.routing
+    local = intent in rules.prefer_local_for and prompt_tokens <= rules.escalation_threshold
+    order = (rules.local_alias, rules.cloud_alias)
+    if not local:
+        order = order[::-1]
+    for name in order:
+        alias = config.aliases.get(name)
+        if alias is not None and alias.route != "auto":
+            return name
+    raise KeyError("auto")
+
+
 def resolve(config: ZekeConfig, name: str) -> Route:
-    """The route of an alias (or of `auto` with a gateway). Raises KeyError for unknown names."""
+    """The route of an alias (any name with a gateway). Raises KeyError for unknown names."""
+    config = effective_config(config)
     alias = config.aliases.get(name)
-    if alias is None and not (name == "auto" and config.api.base_url):
+    if alias is None and not config.api.base_url:
         raise KeyError(name)
     fallbacks = tuple((alias.fallbacks if alias else []) or config.routing.fallbacks.get(name, []))
     targets: list[Target] = []
@@ -112,12 +151,12 @@ def resolve(config: ZekeConfig, name: str) -> Route:
             targets.append(direct_target(config, alias))
     elif alias is not None and alias.route != "auto":
         targets.append(direct_target(config, alias))
-    return Route(alias=name, route=alias.route if alias else "auto", targets=tuple(targets),
-                 fallbacks=fallbacks)
+    route = alias.route if alias else ("auto" if name == "auto" else f"gateway:{name}")
+    return Route(alias=name, route=route, targets=tuple(targets), fallbacks=fallbacks)
 
 
 def all_routes(config: ZekeConfig) -> list[Route]:
-    return [resolve(config, name) for name in config.aliases]
+    return [resolve(config, name) for name in effective_config(config).aliases]
 
 
 def all_endpoints(config: ZekeConfig) -> list[tuple[str, str]]:

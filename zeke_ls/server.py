@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 # One module per capability under zeke_ls/features, each exposing register(server).
 FEATURE_MODULES = [
     "status",
+    "completion",
+    "models",
+    "context",
+    "chat",
+    "actions",
+    "edits",
 ]
 
 

@@ -6,11 +6,17 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from zeke_ls.chat.store import ChatStore
 from zeke_ls.config import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.context.sets import ContextSet
+from zeke_ls.context.tokens import TokenCounter
 from zeke_ls.health import HealthBook
 from zeke_ls.settings import ConfigStore
+
+if TYPE_CHECKING:
+    from zeke_ls.providers.router import Router
 
 
 @dataclass
@@ -40,6 +46,18 @@ class Session:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Run at shutdown, in order: close HTTP clients, stop child processes."""
     startup_problems: list[ConfigProblem] = field(default_factory=list)
+    chats: ChatStore = field(default_factory=ChatStore)  # zeke/chat conversations by id
+    context_set: ContextSet | None = None  # pinned context; created by features.context
+    token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
+    completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
+    edit_proposals: dict[str, Any] = field(default_factory=dict)  # zeke/edit proposals by editId
+    glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
+    router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
+
+    def __post_init__(self) -> None:
+        from zeke_ls.providers.router import Router  # late: providers import session's types
+
+        self.router = Router.for_session(self)  # also registers its close in self.closers
 
     @property
     def config(self) -> ZekeConfig:

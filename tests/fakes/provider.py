@@ -1,10 +1,11 @@
 """A fake model provider: a real HTTP/1.1 server on a loopback port, in its own thread.
 
-It speaks the real wire formats (OpenAI-compatible SSE first; other formats are added by the
-tests that need them), records every request it receives (path, headers, JSON body, and when
-the client disconnected), and answers from a queue of scripted `Reply`s, so that tests can
-inject faults: an HTTP status, a hang before the first byte, a stall mid-stream, a truncated
-or malformed stream.
+It speaks the real wire formats (OpenAI-compatible SSE, Azure deployment paths, and, from
+`tests/fakes/native.py`, Anthropic Messages SSE and Ollama native NDJSON), records every
+request it receives (path, headers, JSON body, and when the client disconnected), and answers
+from a queue of scripted `Reply`s, so that tests can inject faults: an HTTP status (with
+headers such as Retry-After), a refused port (`unused_port_url`), a hang before the first
+byte, a stall mid-stream, a truncated or malformed stream.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
+import socket
 import threading
 import time
 from collections import deque
@@ -72,15 +75,20 @@ class FakeProvider:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.AbstractServer | None = None
         self.port = 0
+        self.connections = 0
+        """TCP connections accepted so far (connection reuse shows as fewer than requests)."""
         self._lock = threading.Lock()
         self._register_openai()
+        self._register_anthropic()
+        self._register_ollama()
 
     # --- lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> FakeProvider:
+    def start(self, port: int = 0) -> FakeProvider:
+        """Listen on `port` (0: any free one; a fixed one revives a "dead" endpoint URL)."""
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._serve, "127.0.0.1", 0), self._loop
+            asyncio.start_server(self._serve, "127.0.0.1", port), self._loop
         )
         self._server = future.result(5)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -141,6 +149,7 @@ class FakeProvider:
     # --- HTTP ----------------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while await self._one_request(reader, writer):
                 pass
@@ -150,7 +159,9 @@ class FakeProvider:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _one_request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
         line = await reader.readline()
         if not line:
             return False
@@ -167,7 +178,7 @@ class FakeProvider:
         request = Recorded(method, path, headers, body, time.monotonic())
         with self._lock:
             self.requests.append(request)
-        handler = self.routes.get((method, path.split("?")[0]))
+        handler = self._handler(method, path.split("?")[0])
         if handler is None:
             await send_json(writer, 404, {"error": {"message": f"no route {method} {path}"}})
             return True
@@ -179,6 +190,34 @@ class FakeProvider:
         finally:
             watcher.cancel()
         return request.disconnected_at is None and reply.fault != "truncate"
+
+    def _handler(self, method: str, path: str) -> Handler | None:
+        """Exact routes first; Azure's `/openai/deployments/NAME/...` and Gemini's
+        `/v1beta/openai/...` map to the OpenAI ones."""
+        if (method, path) in self.routes:
+            return self.routes[(method, path)]
+        other = re.fullmatch(r"(?:/openai/deployments/[^/]+|/v1beta/openai)(/.+)", path)
+        return self.routes.get((method, other.group(1))) if other else None
+
+    def _register_anthropic(self) -> None:
+        from tests.fakes.native import anthropic_messages
+
+        self.routes[("POST", "/v1/messages")] = anthropic_messages
+
+    def _register_ollama(self) -> None:
+        from tests.fakes.native import (
+            ollama_chat,
+            ollama_embed,
+            ollama_generate,
+            ollama_tags,
+            ollama_version,
+        )
+
+        self.routes[("POST", "/api/chat")] = ollama_chat
+        self.routes[("POST", "/api/generate")] = ollama_generate
+        self.routes[("POST", "/api/embed")] = ollama_embed
+        self.routes[("GET", "/api/version")] = ollama_version
+        self.routes[("GET", "/api/tags")] = ollama_tags
 
     def _register_openai(self) -> None:
         for prefix in ("", "/v1"):
@@ -196,11 +235,15 @@ async def watch_disconnect(reader: asyncio.StreamReader, request: Recorded) -> N
             request.disconnected_at = time.monotonic()
 
 
-async def send_json(writer: asyncio.StreamWriter, status: int, body: Any,
-                    headers: dict[str, str] | None = None) -> None:
+async def send_json(
+    writer: asyncio.StreamWriter, status: int, body: Any, headers: dict[str, str] | None = None
+) -> None:
     payload = json.dumps(body).encode()
-    head = [f"HTTP/1.1 {status} X", "Content-Type: application/json",
-            f"Content-Length: {len(payload)}"]
+    head = [
+        f"HTTP/1.1 {status} X",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+    ]
     head += [f"{k}: {v}" for k, v in (headers or {}).items()]
     writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
     await writer.drain()
@@ -211,17 +254,21 @@ async def error_reply(writer: asyncio.StreamWriter, reply: Reply) -> None:
     await send_json(writer, reply.status, body, reply.headers)
 
 
-async def stream_events(writer: asyncio.StreamWriter, request: Recorded, reply: Reply,
-                        events: list[bytes], content_type: str = "text/event-stream") -> None:
+async def stream_events(
+    writer: asyncio.StreamWriter,
+    request: Recorded,
+    reply: Reply,
+    events: list[bytes],
+    content_type: str = "text/event-stream",
+) -> None:
     """Write a chunked streaming response, honouring delays and faults."""
     if reply.first_delay_s:
         await sleep_unless_gone(request, reply.first_delay_s)
     if reply.fault == "hang":
         await sleep_unless_gone(request, 3600)
         return
-    writer.write(
-        f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
-    )
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    writer.write(head.encode())
     for i, event in enumerate(events):
         if request.disconnected_at is not None:
             return
@@ -261,33 +308,47 @@ def sse(data: Any) -> bytes:
 # --- OpenAI-compatible -------------------------------------------------------------------------
 
 
-async def openai_models(fake: FakeProvider, request: Recorded, reply: Reply,
-                        writer: asyncio.StreamWriter) -> None:
-    await send_json(writer, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+async def openai_models(
+    fake: FakeProvider, request: Recorded, reply: Reply, writer: asyncio.StreamWriter
+) -> None:
+    await send_json(
+        writer, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+    )
 
 
 def openai_chat_events(model: str, reply: Reply) -> list[bytes]:
     base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model}
-    events = [sse(base | {"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]})
-              for text in reply.chunks]
+    events = [
+        sse(base | {"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]})
+        for text in reply.chunks
+    ]
     for index, call in enumerate(reply.tool_calls or []):
-        start = {"index": index, "id": call["id"], "type": "function",
-                 "function": {"name": call["name"], "arguments": ""}}
+        start = {
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["name"], "arguments": ""},
+        }
         events.append(sse(base | {"choices": [{"index": 0, "delta": {"tool_calls": [start]}}]}))
         args = call["arguments"]
-        for part in (args[: len(args) // 2], args[len(args) // 2:]):
+        for part in (args[: len(args) // 2], args[len(args) // 2 :]):
             delta = {"tool_calls": [{"index": index, "function": {"arguments": part}}]}
             events.append(sse(base | {"choices": [{"index": 0, "delta": delta}]}))
     finish = "tool_calls" if reply.tool_calls else reply.finish_reason
     events.append(sse(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}))
-    usage = {"prompt_tokens": 11, "completion_tokens": len(reply.chunks), "total_tokens": 11 + len(reply.chunks)}
+    usage = {
+        "prompt_tokens": 11,
+        "completion_tokens": len(reply.chunks),
+        "total_tokens": 11 + len(reply.chunks),
+    }
     events.append(sse(base | {"choices": [], "usage": usage}))
     events.append(sse("[DONE]"))
     return events
 
 
-async def openai_chat(fake: FakeProvider, request: Recorded, reply: Reply,
-                      writer: asyncio.StreamWriter) -> None:
+async def openai_chat(
+    fake: FakeProvider, request: Recorded, reply: Reply, writer: asyncio.StreamWriter
+) -> None:
     if reply.status != 200:
         await error_reply(writer, reply)
         return
@@ -296,39 +357,85 @@ async def openai_chat(fake: FakeProvider, request: Recorded, reply: Reply,
         await stream_events(writer, request, reply, openai_chat_events(model, reply))
         return
     message: dict[str, Any] = {"role": "assistant", "content": "".join(reply.chunks)}
-    await send_json(writer, 200, {
-        "id": "chatcmpl-fake", "object": "chat.completion", "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": 11, "completion_tokens": len(reply.chunks)},
-    })
+    await send_json(
+        writer,
+        200,
+        {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+            "usage": {"prompt_tokens": 11, "completion_tokens": len(reply.chunks)},
+        },
+    )
 
 
-async def openai_completions(fake: FakeProvider, request: Recorded, reply: Reply,
-                             writer: asyncio.StreamWriter) -> None:
+async def openai_completions(
+    fake: FakeProvider, request: Recorded, reply: Reply, writer: asyncio.StreamWriter
+) -> None:
     if reply.status != 200:
         await error_reply(writer, reply)
         return
     model = request.json.get("model", "fake-model")
     base = {"id": "cmpl-fake", "object": "text_completion", "model": model}
     if request.json.get("stream"):
-        events = [sse(base | {"choices": [{"index": 0, "text": t, "finish_reason": None}]})
-                  for t in reply.chunks]
-        events.append(sse(base | {"choices": [{"index": 0, "text": "", "finish_reason": reply.finish_reason}],
-                                  "usage": {"prompt_tokens": 7, "completion_tokens": len(reply.chunks)}}))
+        events = [
+            sse(base | {"choices": [{"index": 0, "text": t, "finish_reason": None}]})
+            for t in reply.chunks
+        ]
+        events.append(
+            sse(
+                base
+                | {
+                    "choices": [{"index": 0, "text": "", "finish_reason": reply.finish_reason}],
+                    "usage": {"prompt_tokens": 7, "completion_tokens": len(reply.chunks)},
+                }
+            )
+        )
         events.append(sse("[DONE]"))
         await stream_events(writer, request, reply, events)
         return
-    await send_json(writer, 200, base | {
-        "choices": [{"index": 0, "text": "".join(reply.chunks), "finish_reason": reply.finish_reason}],
-        "usage": {"prompt_tokens": 7, "completion_tokens": len(reply.chunks)},
-    })
+    await send_json(
+        writer,
+        200,
+        base
+        | {
+            "choices": [
+                {"index": 0, "text": "".join(reply.chunks), "finish_reason": reply.finish_reason}
+            ],
+            "usage": {"prompt_tokens": 7, "completion_tokens": len(reply.chunks)},
+        },
+    )
 
 
-async def openai_embeddings(fake: FakeProvider, request: Recorded, reply: Reply,
-                            writer: asyncio.StreamWriter) -> None:
+async def openai_embeddings(
+    fake: FakeProvider, request: Recorded, reply: Reply, writer: asyncio.StreamWriter
+) -> None:
     inputs = request.json.get("input", [])
     inputs = [inputs] if isinstance(inputs, str) else inputs
-    data = [{"object": "embedding", "index": i, "embedding": [float(len(text)), float(i), 1.0]}
-            for i, text in enumerate(inputs)]
-    await send_json(writer, 200, {"object": "list", "data": data, "model": request.json.get("model"),
-                                  "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}})
+    data = [
+        {"object": "embedding", "index": i, "embedding": [float(len(text)), float(i), 1.0]}
+        for i, text in enumerate(inputs)
+    ]
+    await send_json(
+        writer,
+        200,
+        {
+            "object": "list",
+            "data": data,
+            "model": request.json.get("model"),
+            "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+        },
+    )
+
+
+def fake_vector(text: str, index: int) -> list[float]:
+    return [float(len(text)), float(index), 1.0]
+
+
+def unused_port_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

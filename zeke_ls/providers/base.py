@@ -51,6 +51,9 @@ class ChatRequest:
     max_tokens: int | None = None
     temperature: float | None = None
     stop: list[str] | None = None
+    intent: str | None = None
+    """What the request is for (`chat`, `explain`, `fix`, ...): lets `model = "auto"` choose a
+    local alias for the intents in `[routing] prefer_local_for`. None means `chat`."""
 
 
 @dataclass
@@ -93,6 +96,19 @@ class ProviderError(Exception):
         where = " ".join(part for part in (provider, endpoint) if part)
         code = f" HTTP {status}" if status is not None else ""
         super().__init__(f"{where}{code}: {message}" if where or code else message)
+
+    def data(self) -> dict[str, Any]:
+        """The JSON-RPC error `data` of `ProviderFailed` (-32001)."""
+        return {"provider": self.provider, "endpoint": self.endpoint, "status": self.status}
+
+
+class ProviderConfigError(ProviderError):
+    """The config in effect cannot serve the request (an unset `env:VAR`, no local-model extra):
+    maps to `ConfigInvalid` (-32002)."""
+
+
+class UnknownAlias(ProviderConfigError):
+    """No such alias (and no gateway to pass the name to): maps to `NotFound` (-32003)."""
 
 
 class ModelRouter(Protocol):

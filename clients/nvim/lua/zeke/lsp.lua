@@ -1,0 +1,187 @@
+--- The daemon connection: start `zeke-ls` with vim.lsp.start, attach buffers, send requests.
+--- Every other module talks to the daemon only through this one.
+local M = {}
+local H = {}
+
+M.name = 'zeke'
+--- What the statusline shows: 'off' | 'starting' | 'ready' | 'busy' | 'error'.
+M.state = { status = 'off', inflight = 0, last_error = nil }
+
+--- Notification handlers other modules register (method -> function(params, ctx)).
+H.listeners = {}
+
+function M.on(method, fn)
+  H.listeners[method] = fn
+end
+
+function H.dispatch(method)
+  return function(err, params, ctx)
+    local fn = H.listeners[method]
+    if fn and not err then
+      fn(params, ctx)
+    end
+  end
+end
+
+function H.capabilities()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  caps.textDocument = caps.textDocument or {}
+  -- LSP 3.18: the daemon serves textDocument/inlineCompletion to clients that advertise it.
+  caps.textDocument.inlineCompletion = { dynamicRegistration = false }
+  return caps
+end
+
+--- True for buffers the daemon should see: real files, not excluded filetypes.
+function M.wants(buf, cfg)
+  if not vim.api.nvim_buf_is_valid(buf) or vim.bo[buf].buftype ~= '' then
+    return false
+  end
+  if vim.api.nvim_buf_get_name(buf) == '' then
+    return false
+  end
+  return not vim.tbl_contains(cfg.exclude_filetypes, vim.bo[buf].filetype)
+end
+
+--- Start the daemon if needed and attach `buf` to it (vim.lsp.start reuses a running client).
+function M.attach(buf, cfg)
+  if not M.wants(buf, cfg) then
+    return nil
+  end
+  -- A nested list gives the markers equal priority: the nearest directory with any of them.
+  local root = vim.fs.root(buf, { cfg.root_markers }) or vim.fn.getcwd()
+  if M.state.status == 'off' then
+    M.state.status = 'starting'
+  end
+  return vim.lsp.start({
+    name = M.name,
+    cmd = cfg.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fs.basename(root) } },
+    init_options = { zeke = next(cfg.zeke) and cfg.zeke or vim.empty_dict() },
+    capabilities = H.capabilities(),
+    commands = require('zeke.actions').commands(),
+    handlers = {
+      ['zeke/chatDelta'] = H.dispatch('zeke/chatDelta'),
+      ['zeke/editProgress'] = H.dispatch('zeke/editProgress'),
+      ['zeke/contextChanged'] = H.dispatch('zeke/contextChanged'),
+    },
+    on_init = function()
+      M.state.status = 'ready'
+      vim.schedule(function()
+        require('zeke.models').refresh()
+      end)
+    end,
+    on_exit = function(code)
+      M.state.status = code == 0 and 'off' or 'error'
+      M.state.last_error = code ~= 0 and ('daemon exited with code ' .. code) or nil
+    end,
+  }, { bufnr = buf })
+end
+
+--- Attach every normal file buffer, now and when one is opened.
+function M.setup(cfg)
+  local group = vim.api.nvim_create_augroup('zeke.lsp', { clear = true })
+  vim.api.nvim_create_autocmd({ 'FileType', 'BufReadPost', 'BufNewFile' }, {
+    group = group,
+    callback = function(ev)
+      vim.schedule(function()
+        M.attach(ev.buf, cfg)
+      end)
+    end,
+  })
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) then
+      M.attach(buf, cfg)
+    end
+  end
+end
+
+--- The zeke client attached to `buf` (or any zeke client when `buf` is nil).
+function M.client(buf)
+  local clients = vim.lsp.get_clients({ name = M.name, bufnr = buf })
+  if #clients == 0 and buf ~= nil then
+    clients = vim.lsp.get_clients({ name = M.name })
+  end
+  return clients[1]
+end
+
+--- The zeke client attached to `buf` itself (nil for chat, preview and other scratch buffers).
+function M.attached(buf)
+  return vim.lsp.get_clients({ name = M.name, bufnr = buf })[1]
+end
+
+function H.fail(message)
+  vim.notify('zeke: ' .. message, vim.log.levels.ERROR)
+end
+
+--- Params as a JSON object: an empty Lua table would be sent as `[]`.
+function H.object(params)
+  if params == nil or (type(params) == 'table' and next(params) == nil) then
+    return vim.empty_dict()
+  end
+  return params
+end
+
+--- Send a request; `cb(err, result)` runs on the main loop. Returns the request id or nil.
+function M.request(method, params, cb, buf)
+  params = H.object(params)
+  local client = M.client(buf)
+  if not client then
+    H.fail('the daemon is not running (open a file, or see :checkhealth zeke)')
+    return nil
+  end
+  M.state.inflight = M.state.inflight + 1
+  M.state.status = 'busy'
+  local ok, id = client:request(method, params, function(err, result)
+    M.state.inflight = math.max(0, M.state.inflight - 1)
+    M.state.status = M.state.inflight > 0 and 'busy' or 'ready'
+    M.state.last_error = err and err.message or nil
+    if cb then
+      cb(err, result)
+    end
+  end, buf or 0)
+  if not ok then
+    M.state.inflight = math.max(0, M.state.inflight - 1)
+    return nil
+  end
+  return id
+end
+
+--- Blocking request with a timeout in ms (for command completion and health). Returns err, result.
+function M.request_sync(method, params, timeout, buf)
+  params = H.object(params)
+  local client = M.client(buf)
+  if not client then
+    return { message = 'the daemon is not running' }, nil
+  end
+  local response, err = client:request_sync(method, params, timeout or 1000, buf or 0)
+  if not response then
+    return { message = err or 'no response' }, nil
+  end
+  return response.err, response.result
+end
+
+function M.notify(method, params, buf)
+  local client = M.client(buf)
+  if client then
+    client:notify(method, params)
+  end
+end
+
+function M.cancel(id, buf)
+  local client = M.client(buf)
+  if client and id then
+    client:cancel_request(id)
+  end
+end
+
+--- Report an error returned by the daemon; true when there was one.
+function M.report(err, what)
+  if not err then
+    return false
+  end
+  H.fail(('%s failed: %s'):format(what, err.message or vim.inspect(err)))
+  return true
+end
+
+return M

@@ -1,0 +1,1 @@
+"""Inline completion: post-processing, caching and the request engine."""

@@ -1,0 +1,227 @@
+"""Inline (ghost text) completion over LSP, two ways.
+
+`textDocument/inlineCompletion` (LSP 3.18) is the standard method: items with `insertText` and
+the exact (empty) range at the cursor. Clients without it (Grim sends empty capabilities, eglot,
+older editors) get the same suggestions as `textDocument/completion` items whose `textEdit`
+replaces the word being typed, labelled as AI, with `isIncomplete` so the menu asks again as
+the user types (answered from the cache while the typing matches). Clients that do support
+inline completion get no AI items in the menu, so nothing is fetched twice.
+
+`zeke/didShowCompletion` and `zeke/didAcceptCompletion` tell the server what was used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from zeke_ls.completion.engine import CompletionEngine
+from zeke_ls.context.packer import (
+    Cursor,
+    PackedContext,
+    Snippet,
+    index_to_units,
+    is_binary,
+    relative_path,
+)
+from zeke_ls.context.tokens import encoding
+from zeke_ls.providers.base import ProviderError
+from zeke_ls.rpc import ConfigInvalid, NotFound, ProviderFailed
+
+if TYPE_CHECKING:
+    from pygls.workspace import TextDocument
+
+    from zeke_ls.config import ZekeConfig
+    from zeke_ls.server import ZekeServer
+
+log = logging.getLogger(__name__)
+
+DID_SHOW = "zeke/didShowCompletion"
+DID_ACCEPT = "zeke/didAcceptCompletion"
+MAX_OTHER_DOCUMENTS = 3
+_WORD = re.compile(r"[\w$]+$")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    uri: str
+    cursor: Cursor
+    ctx: PackedContext
+    encoding: str
+
+
+def find_document(server: ZekeServer, uri: str) -> TextDocument:
+    """An open document; never one read from disk behind the client's back."""
+    document = server.workspace.text_documents.get(unquote(uri))
+    if document is None:
+        raise NotFound(f"document is not open: {uri}")
+    return document
+
+
+def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
+            position: types.Position) -> Prepared | None:
+    """Packed context at the position, or None where no suggestion makes sense."""
+    document = find_document(server, uri)
+    text = document.source
+    config = server.session.config
+    if len(text) > config.context.max_file_bytes or is_binary(text):
+        log.info("no completion for %s: binary or larger than max_file_bytes", uri)
+        return None
+    encoding = position_encoding(server)
+    cursor = engine.cursors.resolve(uri, text, position.line, position.character, encoding)
+    if cursor is None:
+        return None
+    path = relative_path(to_fs_path(uri) or uri, server.session.roots)
+    ctx = engine.packer.pack(
+        text, cursor, path=path, language=document.language_id or path.rpartition(".")[2],
+        budget=config.completion.prompt_tokens, prefix_ratio=config.completion.prefix_ratio,
+        others=other_documents(server, uri),
+    )
+    return Prepared(uri, cursor, ctx, encoding)
+
+
+def position_encoding(server: ZekeServer) -> str:
+    """The encoding negotiated at initialize: `utf-16` unless the client offered another."""
+    kind = server.workspace.position_encoding
+    return str(getattr(kind, "value", kind) or "utf-16")
+
+
+def other_documents(server: ZekeServer, uri: str) -> list[Snippet]:
+    """The most recently opened other documents, as snippet candidates."""
+    found = []
+    for other_uri, document in reversed(server.workspace.text_documents.items()):
+        if other_uri == unquote(uri):
+            continue
+        text = document.source[:8000]
+        if not is_binary(text):
+            path = relative_path(to_fs_path(other_uri) or other_uri, server.session.roots)
+            found.append(Snippet(path, text))
+        if len(found) >= MAX_OTHER_DOCUMENTS:
+            break
+    return found
+
+
+async def suggestions(server: ZekeServer, engine: CompletionEngine, prepared: Prepared,
+                      invoked: bool) -> list[str]:
+    """The engine's suggestions. Failures are empty for automatic requests (the user did not
+    ask, so no error popups per keystroke) and a clear error when the user invoked it."""
+    count = server.session.config.completion.max_suggestions if invoked else 1
+    try:
+        return await engine.suggest(prepared.uri, prepared.ctx, count)
+    except ProviderError as exc:
+        log.warning("completion failed: %s", exc)
+        if invoked:
+            raise ProviderFailed(str(exc)) from None
+        server.window_log_message(types.LogMessageParams(
+            type=types.MessageType.Warning, message=f"zeke completion: {exc}"))
+        return []
+    except ValueError as exc:
+        raise ConfigInvalid(str(exc)) from None
+
+
+def inline_items(prepared: Prepared, texts: list[str]) -> types.InlineCompletionList:
+    here = types.Position(prepared.cursor.line, prepared.cursor.character)
+    return types.InlineCompletionList(items=[
+        types.InlineCompletionItem(insert_text=text, range=types.Range(here, here))
+        for text in texts
+    ])
+
+
+def menu_items(prepared: Prepared, texts: list[str], alias: str) -> list[types.CompletionItem]:
+    """Items that replace the word being typed, so that menu filtering keeps them."""
+    ctx, cursor = prepared.ctx, prepared.cursor
+    word_match = _WORD.search(ctx.line_prefix)
+    word = word_match.group(0) if word_match else ""
+    start = cursor.character - index_to_units(word, len(word), prepared.encoding)
+    edit_range = types.Range(types.Position(cursor.line, start),
+                             types.Position(cursor.line, cursor.character))
+    items = []
+    for rank, text in enumerate(texts):
+        full = word + text
+        first = full.strip().splitlines()[0] if full.strip() else full
+        items.append(types.CompletionItem(
+            label=first[:80] + ("…" if len(first) > 80 or "\n" in full.strip() else ""),
+            label_details=types.CompletionItemLabelDetails(description="zeke AI"),
+            kind=types.CompletionItemKind.Text,
+            detail=f"zeke AI suggestion ({alias})",
+            documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=full),
+            sort_text=f"0zeke{rank}",
+            filter_text=full,
+            insert_text_format=types.InsertTextFormat.PlainText,
+            text_edit=types.TextEdit(range=edit_range, new_text=full),
+        ))
+    return items
+
+
+def supports_inline(server: ZekeServer) -> bool:
+    text_document = server.client_capabilities.text_document
+    return text_document is not None and text_document.inline_completion is not None
+
+
+def record(server: ZekeServer, event: str, params: Any) -> None:
+    """Count shown/accepted suggestions and accepted characters (partial accepts count)."""
+    stats = server.session.completion_stats
+    stats[event] = stats.get(event, 0) + 1
+    if event == "accepted":
+        length = _get(params, "acceptedLength")
+        text = _get(params, "text")
+        accepted = length if isinstance(length, int) else len(text) if isinstance(text, str) else 0
+        stats["acceptedChars"] = stats.get("acceptedChars", 0) + max(0, accepted)
+
+
+def _get(params: Any, name: str) -> Any:
+    if isinstance(params, dict):
+        return params.get(name)
+    return getattr(params, name, None)
+
+
+def apply_config(engine: CompletionEngine, options: types.CompletionOptions,
+                 config: ZekeConfig) -> None:
+    """Follow config reloads. The config is first loaded inside `initialize`, before pygls
+    computes the capabilities, so trigger characters from zeke.toml are advertised."""
+    options.trigger_characters = config.completion.trigger_chars or None
+    engine.cache.size = config.completion.cache_size
+
+
+def register(server: ZekeServer) -> None:
+    engine = CompletionEngine(server.session)
+    options = types.CompletionOptions()
+    server.session.settings.subscribe(lambda config: apply_config(engine, options, config))
+    # Loading the tokenizer takes ~0.4 s: do it now, off the event loop, not in the first request.
+    threading.Thread(target=encoding, name="zeke-tokenizer-warmup", daemon=True).start()
+
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(params: types.InlineCompletionParams) -> types.InlineCompletionList:
+        prepared = prepare(server, engine, params.text_document.uri, params.position)
+        if prepared is None:
+            return types.InlineCompletionList(items=[])
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        return inline_items(prepared, await suggestions(server, engine, prepared, invoked))
+
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, options)
+    async def completion(params: types.CompletionParams) -> types.CompletionList:
+        if supports_inline(server):
+            return types.CompletionList(is_incomplete=False, items=[])
+        prepared = prepare(server, engine, params.text_document.uri, params.position)
+        if prepared is None:
+            return types.CompletionList(is_incomplete=True, items=[])
+        invoked = (params.context is not None
+                   and params.context.trigger_kind == types.CompletionTriggerKind.Invoked)
+        texts = await suggestions(server, engine, prepared, invoked)
+        alias = server.session.model_for("completion")
+        return types.CompletionList(is_incomplete=True, items=menu_items(prepared, texts, alias))
+
+    @server.feature(DID_SHOW)
+    def did_show(params: Any) -> None:
+        record(server, "shown", params)
+
+    @server.feature(DID_ACCEPT)
+    def did_accept(params: Any) -> None:
+        record(server, "accepted", params)

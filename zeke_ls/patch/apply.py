@@ -1,0 +1,155 @@
+"""Apply hunks to a text, each one placed by the matcher, all or nothing per hunk.
+
+Every hunk is matched against the *original* text (so one hunk's result can never make the
+next one land somewhere else), overlapping placements are refused, and the edits are spliced
+in at the end. Untouched lines keep their bytes: line endings (CRLF, mixed), the final
+newline or its absence, a BOM. Added lines take the file's dominant line ending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from zeke_ls.patch.match import Match, NoMatch, find, reindent
+from zeke_ls.patch.parse import Hunk
+
+Status = Literal["applied", "refused"]
+
+
+@dataclass
+class HunkOutcome:
+    """What happened to one hunk: where it went (1-based line) or why it was refused."""
+
+    id: str
+    status: Status
+    level: str | None = None
+    line: int | None = None
+    reason: str | None = None
+    candidates: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"id": self.id, "status": self.status}
+        if self.level:
+            data["level"] = self.level
+        if self.line is not None:
+            data["line"] = self.line
+        if self.reason:
+            data["reason"] = self.reason
+        if self.candidates:
+            data["candidates"] = self.candidates
+        return data
+
+
+@dataclass
+class FileResult:
+    text: str
+    outcomes: list[HunkOutcome]
+
+    @property
+    def applied(self) -> list[str]:
+        return [o.id for o in self.outcomes if o.status == "applied"]
+
+
+@dataclass
+class _Lines:
+    bom: str
+    contents: list[str]
+    endings: list[str]
+    eol: str
+    final_newline: bool
+
+
+def split_lines(text: str) -> _Lines:
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    body = text[len(bom) :]
+    raw = body.splitlines(keepends=True) if body else []
+    contents, endings = [], []
+    for line in raw:
+        content = line.rstrip("\r\n")
+        contents.append(content)
+        endings.append(line[len(content) :])
+    crlf = sum(1 for e in endings if e == "\r\n")
+    eol = "\r\n" if crlf * 2 > len(endings) else "\n"
+    return _Lines(bom, contents, endings, eol, bool(endings) and endings[-1] != "")
+
+
+def apply_hunks(text: str, hunks: list[tuple[str, Hunk]], threshold: float = 0.9) -> FileResult:
+    """Apply what can be placed with confidence; report the rest with reasons."""
+    lines = split_lines(text)
+    outcomes: list[HunkOutcome] = []
+    placed: list[tuple[Match, list[tuple[str, str | None]]]] = []
+    after = 0
+    for hunk_id, hunk in hunks:
+        outcome, replacement = _place(lines, hunk, hunk_id, after, threshold, placed)
+        outcomes.append(outcome)
+        if replacement is not None:
+            placed.append(replacement)
+            after = replacement[0].end
+    return FileResult(_render(lines, placed), outcomes)
+
+
+def _place(
+    lines: _Lines,
+    hunk: Hunk,
+    hunk_id: str,
+    after: int,
+    threshold: float,
+    placed: list[tuple[Match, list[tuple[str, str | None]]]],
+) -> tuple[HunkOutcome, tuple[Match, list[tuple[str, str | None]]] | None]:
+    start = after if hunk.follows or placed else 0
+    found = find(lines.contents, hunk.old, after=start, threshold=threshold, hint=hunk.start)
+    if isinstance(found, NoMatch):
+        return HunkOutcome(
+            hunk_id, "refused", reason=found.reason, candidates=found.candidates
+        ), None
+    if any(
+        (found.start < m.end and m.start < found.end) or found.start == m.start for m, _ in placed
+    ):
+        return HunkOutcome(
+            hunk_id, "refused", reason="overlaps an earlier hunk", candidates=[found.start + 1]
+        ), None
+    region = _transplant(lines, hunk, found)
+    if isinstance(region, str):
+        return HunkOutcome(hunk_id, "refused", reason=region, candidates=[found.start + 1]), None
+    outcome = HunkOutcome(hunk_id, "applied", level=found.level, line=found.start + 1)
+    return outcome, (found, region)
+
+
+def _transplant(lines: _Lines, hunk: Hunk, match: Match) -> list[tuple[str, str | None]] | str:
+    """The new lines for the matched region: file lines kept verbatim, removals dropped,
+    additions inserted where the hunk puts them (re-indented like the block)."""
+    inserts: dict[int, list[str]] = {}
+    removed: set[int] = set()
+    old_index, anchor = 0, match.start
+    for op, text in hunk.ops:
+        if op == "+":
+            inserts.setdefault(anchor, []).append(reindent(text, match.indent))
+            continue
+        target = match.mapping[old_index] if old_index < len(match.mapping) else None
+        old_index += 1
+        if target is None:
+            if op == "-":
+                return f"line to remove not found near line {match.start + 1}: {text.strip()!r}"
+            continue
+        if op == "-":
+            removed.add(target)
+        anchor = target + 1
+    region: list[tuple[str, str | None]] = []
+    for index in range(match.start, match.end + 1):
+        region += [(text, None) for text in inserts.get(index, [])]
+        if index < match.end and index not in removed:
+            region.append((lines.contents[index], lines.endings[index]))
+    return region
+
+
+def _render(lines: _Lines, placed: list[tuple[Match, list[tuple[str, str | None]]]]) -> str:
+    out: list[tuple[str, str | None]] = list(zip(lines.contents, lines.endings, strict=True))
+    for match, region in sorted(placed, key=lambda p: p[0].start, reverse=True):
+        out[match.start : match.end] = region
+    if not out:
+        return lines.bom
+    pieces = [text + (ending or lines.eol) for text, ending in out[:-1]]
+    last_text, last_end = out[-1]
+    keep_final = lines.final_newline or not lines.contents
+    return lines.bom + "".join(pieces) + last_text + ((last_end or lines.eol) if keep_final else "")

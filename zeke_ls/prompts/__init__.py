@@ -1,0 +1,1 @@
+"""Prompt building: fill-in-the-middle templates and chat prompts, with answer extraction."""

