@@ -1,9 +1,11 @@
 """Benchmark chat streaming and context packing; prints a table.
 
-(a) Delta relay: the fake provider stamps each SSE chunk with `time.monotonic_ns()` as it
-    writes it; a real LSP client (pytest-lsp, same process, same clock) stamps each
-    `zeke/chatDelta` as it arrives. The difference is the daemon's whole relay path: HTTP read,
-    SSE decode, router, chat turn, JSON-RPC write, plus the client's own read and parse.
+(a) Delta relay: the fake provider (its own process) stamps each SSE chunk with
+    `time.monotonic_ns()` as it writes it, one every `--gap-ms`; a real LSP client (pytest-lsp,
+    same clock) stamps each `zeke/chatDelta` as it arrives. The difference is the daemon's whole relay path: HTTP read,
+    SSE decode, router, chat turn, JSON-RPC write, plus the client's own read and parse. Two
+    floors put it in context: a bare pygls server relaying the same stream (the cost of the
+    architecture itself), and a bare httpx reader (the network alone).
 (b) Context packing: 200 source files (~2 MB) pinned in a context set, packed into a 32k-token
     budget cold (fresh token cache), then again after one file changes on disk, next to
     tiktoken alone encoding the same text.
@@ -19,6 +21,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -92,6 +95,57 @@ async def relay(chunks: int, gap_s: float) -> list[float]:
         parent.send("stop")
         server.join(5)
     return delays
+
+
+def serve_minimal_relay() -> None:
+    """A bare pygls server that relays the stamped SSE stream as notifications: the floor of
+    any daemon with this architecture (HTTP in, JSON-RPC over stdio out), without zeke_ls."""
+    import httpx
+    from pygls.lsp.server import LanguageServer
+
+    server = LanguageServer("minimal-relay", "0")
+
+    @server.feature("relay/chat")
+    async def chat(params: Any) -> dict[str, Any]:
+        async with httpx.AsyncClient() as client, client.stream(
+                "POST", f"{params.url}/v1/chat/completions", json={"stream": True}) as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data: {") and '"content"' in line:
+                    text = json.loads(line[6:])["choices"][0]["delta"]["content"]
+                    server.protocol.notify("zeke/chatDelta", {"text": text})
+        return {}
+
+    server.start_io()
+
+
+async def relay_floor(chunks: int, gap_s: float) -> list[float]:
+    """The same measurement through `serve_minimal_relay` instead of zeke_ls."""
+    from lsprotocol import types
+    from pytest_lsp import ClientServerConfig
+
+    parent, child = multiprocessing.Pipe()
+    fake = multiprocessing.get_context("fork").Process(
+        target=serve_fake, args=(chunks, gap_s, child), daemon=True)
+    fake.start()
+    url = parent.recv()
+    arrivals: list[tuple[int, str]] = []
+    config = ClientServerConfig(server_command=[sys.executable, "-m", "bench.bench_chat",
+                                                "--serve-minimal-relay"])
+    client = await config.start()
+    try:
+        await client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+
+        @client.feature("zeke/chatDelta")
+        def on_delta(params: Any) -> None:
+            arrivals.append((time.monotonic_ns(), params.text))
+
+        await client.protocol.send_request_async("relay/chat", {"url": url})
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+        parent.send("stop")
+        fake.join(5)
+    return [(received - int(text.rstrip(";"))) / 1e6 for received, text in arrivals]
 
 
 async def http_floor(chunks: int, gap_s: float) -> list[float]:
@@ -189,8 +243,9 @@ def packing(files: int, budget: int) -> dict[str, Any]:
         context._cache.clear()  # cold: nothing read or counted yet
         counter = TokenCounter()
         cold, included, dropped = pack_set(context, counter, budget)
-        paths[123].write_text(paths[123].read_text() + "\n# changed\n")
-        context.on_disk_changes({str(paths[123])})
+        changed = paths[len(paths) // 2]
+        changed.write_text(changed.read_text() + "\n# changed\n")
+        context.on_disk_changes({str(changed)})  # what the watcher does on the edit
         warm, _, _ = pack_set(context, counter, budget)
         texts = [p.read_text() for p in paths]
         started = time.perf_counter()
@@ -207,19 +262,28 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=2000)
-    parser.add_argument("--gap-ms", type=float, default=1.0)
+    parser.add_argument("--gap-ms", type=float, default=5.0,
+                        help="time between upstream chunks (5 ms = 200 chunks/s, faster than "
+                             "real models stream)")
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--budget", type=int, default=32_000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve-minimal-relay", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_minimal_relay:
+        serve_minimal_relay()
+        return
     encode("warm up the encoding")
     delays = asyncio.run(relay(args.chunks, args.gap_ms / 1000))
     floor = asyncio.run(http_floor(args.chunks, args.gap_ms / 1000))
+    lsp_floor = asyncio.run(relay_floor(args.chunks, args.gap_ms / 1000))
     per_chunk_us = turn_cost(args.chunks)
     packed = packing(args.files, args.budget)
     rows = [
         ("(a) relay: upstream chunk -> zeke/chatDelta at client", f"{len(delays)} chunks",
          f"p50 {percentile(delays, 50):.3f} ms", f"p95 {percentile(delays, 95):.3f} ms"),
+        ("(a) floor: bare pygls relay (httpx -> notify)", f"{len(lsp_floor)} chunks",
+         f"p50 {percentile(lsp_floor, 50):.3f} ms", f"p95 {percentile(lsp_floor, 95):.3f} ms"),
         ("(a) floor: same stream read by bare httpx", f"{len(floor)} chunks",
          f"p50 {percentile(floor, 50):.3f} ms", f"p95 {percentile(floor, 95):.3f} ms"),
         ("(a) chat turn's own work per chunk (in process)", f"{args.chunks} chunks",

@@ -168,6 +168,22 @@ def trimmed_context(case: Case, rng: random.Random) -> str:
     return as_udiff(case, body)
 
 
+def dropped_line(case: Case, rng: random.Random) -> str:
+    """One unchanged line missing from the middle of a context run (models skip lines they
+    think do not matter); where no run has a middle, the first context line goes."""
+    body = list(case.body)
+
+    def context(i: int) -> bool:
+        return 0 <= i < len(body) and body[i].startswith(" ")
+
+    middle = [i for i in range(len(body)) if context(i - 1) and context(i) and context(i + 1)]
+    if middle:
+        del body[rng.choice(middle)]
+    elif context(0):
+        del body[0]
+    return as_udiff(case, body, "@@ @@")
+
+
 def whitespace(case: Case, rng: random.Random) -> str:
     """Trailing whitespace on context lines, tabs turned to spaces, blank lines unprefixed."""
     body = [line + "  " if line.startswith(" ") and line.strip() else line for line in case.body]
@@ -233,6 +249,7 @@ PERTURBATIONS: dict[str, Callable[[Case, random.Random], str]] = {
     "no_numbers": no_numbers,
     "shifted": shifted,
     "trimmed_context": trimmed_context,
+    "dropped_line": dropped_line,
     "whitespace": whitespace,
     "dedented": dedented,
     "elided": elided,
@@ -258,13 +275,17 @@ def is_subset_change(case: Case, partial: str) -> bool:
 # --- appliers -------------------------------------------------------------------------------
 
 
+THRESHOLD = [0.9]
+"""`[edit] fuzzy_threshold` used for zeke_ls (the config default); --threshold changes it."""
+
+
 def run_zeke(case: Case, text: str, workdir: Path) -> str | None:
     try:
         patches = parse_edit(text)
     except ParseError:
         return None
     hunks = [(f"h{i}", h) for p in patches for i, h in enumerate(p.hunks)]
-    result = apply_hunks(case.old, hunks, threshold=0.9)
+    result = apply_hunks(case.old, hunks, threshold=THRESHOLD[0])
     if any(o.status != "applied" for o in result.outcomes):
         return None if result.text == case.old else "PARTIAL:" + result.text
     return result.text
@@ -306,7 +327,9 @@ def main() -> int:
     parser.add_argument("--max-cases", type=int, default=0)
     parser.add_argument("--tools", default="zeke_ls,git apply,patch --fuzz=3")
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--threshold", type=float, default=0.9)
     args = parser.parse_args()
+    THRESHOLD[0] = args.threshold
     cases = build_corpus()
     if args.max_cases:
         cases = cases[: args.max_cases]

@@ -10,8 +10,9 @@ iteration, each way streams the same request:
   litellm  httpx POST to a LiteLLM proxy -> fake                       (if litellm is installed)
   router+litellm  Router.chat(alias) with the proxy as [api] base_url  (if litellm is installed)
 
-Time to first token (first content chunk) and total time; p50 and p95 over `--requests`
-requests per way; "added" is the p50 over `plain`.
+Each iteration runs every way once, in a shuffled order. Time to first token (first content
+chunk) and total time; p50 and p95 over `--requests` requests per way; "added" is the p50 over
+`plain`.
 
 Run from the repository root: .venv/bin/python -m bench.bench_providers [--requests 200]
 (ZEKE_LITELLM=/path/to/litellm to use a LiteLLM installed elsewhere).
@@ -21,8 +22,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
+import random
 import statistics
 import time
 import tomllib
@@ -54,20 +55,15 @@ def serve_fake(chunks: int, port_pipe: Connection) -> None:
 
 async def plain(client: httpx.AsyncClient, url: str, model: str,
                 headers: dict[str, str] | None = None) -> Timing:
-    """The floor: the least a client must do to stream the answer."""
+    """The floor: the least a client must do to stream the answer (raw bytes, no SSE parser)."""
     started = time.perf_counter()
     first = 0.0
     async with client.stream("POST", url, json=BODY | {"model": model},
                              headers=headers or {}) as response:
-        async for line in response.aiter_lines():
-            if not line.startswith("data: "):
-                continue
-            if line == "data: [DONE]":
-                break
-            if not first:
-                chunk = json.loads(line[6:])
-                if chunk.get("choices") and chunk["choices"][0].get("delta", {}).get("content"):
-                    first = time.perf_counter() - started
+        async for chunk in response.aiter_raw():
+            if not first and b'"content":' in chunk and b'"content": ""' not in chunk:
+                first = time.perf_counter() - started
+        # read to the end (not break at [DONE]) so the connection is reused, as the router does
     return first, time.perf_counter() - started
 
 
@@ -143,9 +139,11 @@ async def run(requests: int, fake_url: str, proxy: LiteLLMProxy | None) -> dict[
         for _ in range(10):  # warm up connections and code paths
             for way in ways.values():
                 await way()
+        order = list(ways)
         for _ in range(requests):
-            for name, way in ways.items():
-                results[name].append(await way())
+            random.shuffle(order)  # no way always runs right after the proxy's after-work
+            for name in order:
+                results[name].append(await ways[name]())
         await direct.aclose()
         if gateway is not None:
             await gateway.aclose()

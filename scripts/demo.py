@@ -45,6 +45,17 @@ model = "local"
 model = "local"
 """
 
+SCRIPTED_ALIAS = """
+# a scripted loopback provider, used by the headless demo only for a step the small local
+# model cannot do (it says so when that happens)
+[aliases]
+scripted = "openai:fake-scripted"
+
+[providers.openai]
+base_url = "{url}/v1"
+api_key = "env:ZEKE_TEST_KEY"
+"""
+
 FAKE_EDIT = ('sample.py\n<<<<<<< SEARCH\ndef cheapest(items):\n=======\ndef cheapest(items):\n'
              '    """The item with the lowest price."""\n>>>>>>> REPLACE\n')
 
@@ -130,12 +141,12 @@ class Setup:
         if provider == "user":
             return
         config = tmp / "zeke.toml"
+        self.fake = start_fake()
+        self.env["ZEKE_TEST_KEY"] = "sk-demo-not-a-secret"
         if provider == "local":
-            config.write_text(LOCAL_CONFIG, encoding="utf-8")
+            config.write_text(LOCAL_CONFIG + SCRIPTED_ALIAS.format(url=self.fake.url), encoding="utf-8")
         else:
-            self.fake = start_fake()
             config.write_text(loopback_config(self.fake.url), encoding="utf-8")
-            self.env["ZEKE_TEST_KEY"] = "sk-demo-not-a-secret"
         self.cmd += ["--config", str(config)]
         self.home = tmp / "home"
         self.home.mkdir(exist_ok=True)
@@ -173,22 +184,40 @@ def interactive(setup: Setup) -> int:
 
 
 class Step:
-    def __init__(self, total: int) -> None:
-        self.n, self.total, self.failed = 0, total, False
+    """Run and print numbered steps. With `fallback(feature)`, a step the local model fails is
+    retried once on the scripted provider, and the output says so."""
 
-    def __call__(self, title: str, fn: Any) -> Any:
+    def __init__(self, total: int, fallback: Any = None) -> None:
+        self.n, self.total, self.failed, self.fallback = 0, total, False, fallback
+        self.scripted: list[str] = []
+
+    def __call__(self, title: str, fn: Any, feature: str | None = None) -> Any:
         self.n += 1
         started = time.monotonic()
         try:
             detail = fn()
         except Exception as exc:
-            self.failed = True
-            print(f"[{self.n}/{self.total}] FAIL {title}: {type(exc).__name__}: {exc}", flush=True)
-            return None
+            if not (self.fallback and feature):
+                return self.fail(title, exc)
+            print(f"[{self.n}/{self.total}] the local model failed: {type(exc).__name__}: {exc}",
+                  flush=True)
+            print(f"        retrying with the scripted provider (:ZekeModel scripted {feature})",
+                  flush=True)
+            try:
+                self.fallback(feature)
+                detail = fn()
+            except Exception as again:
+                return self.fail(title, again)
+            self.scripted.append(title)
+            title += " [scripted provider]"
         print(f"[{self.n}/{self.total}] ok   {title} ({time.monotonic() - started:.1f}s)", flush=True)
         for line in str(detail).splitlines():
             print(f"        {line}", flush=True)
         return detail
+
+    def fail(self, title: str, exc: Exception) -> None:
+        self.failed = True
+        print(f"[{self.n}/{self.total}] FAIL {title}: {type(exc).__name__}: {exc}", flush=True)
 
 
 def headless(setup: Setup, timeout: float) -> int:
@@ -200,17 +229,30 @@ def headless(setup: Setup, timeout: float) -> int:
     driver = NvimDriver(Path(setup.cmd[-1]) if "--config" in setup.cmd else Path(), setup.home, env=env,
                         setup={"cmd": setup.cmd})
     driver.nvim.command(f"cd {root}")
-    step = Step(4)
+    step = Step(4, (lambda feature: use_scripted(driver, feature)) if setup.provider == "local" else None)
     try:
         step("open sample.py, the daemon attaches", lambda: open_file(driver, root))
         if not step.failed:
-            step("ghost text at the cursor, accepted with <Tab>", lambda: ghost(driver, timeout))
-            step("stream a chat answer", lambda: chat(driver, timeout))
-            step("preview an edit and accept it", lambda: edit(driver, timeout))
+            step("ghost text at the cursor, accepted with <Tab>", lambda: ghost(driver, timeout),
+                 "completion")
+            step("stream a chat answer", lambda: chat(driver, timeout), "chat")
+            step("preview an edit and accept it", lambda: edit(driver, timeout), "edit")
     finally:
         driver.close()
-    print("zeke demo: " + ("FAILED" if step.failed else "all steps worked"), flush=True)
+    summary = "FAILED" if step.failed else "all steps worked"
+    if step.scripted and not step.failed:
+        summary += f" ({len(step.scripted)} on the scripted provider: {'; '.join(step.scripted)})"
+    print(f"zeke demo: {summary}", flush=True)
     return 1 if step.failed else 0
+
+
+def use_scripted(driver: Any, feature: str) -> None:
+    driver.nvim.command("stopinsert")
+    driver.nvim.command("buffer sample.py")
+    driver.nvim.command(f"ZekeModel scripted {feature}")
+    driver.wait_for(f"(require('zeke.models').cache or {{}}).features and "
+                    f"require('zeke.models').cache.features.{feature} == 'scripted'", 10,
+                    "the model switch")
 
 
 def open_file(driver: Any, root: Path) -> str:
@@ -242,7 +284,7 @@ def chat(driver: Any, timeout: float) -> str:
             states.append(text)
         time.sleep(0.02)
     final = driver.lua(f"return {transcript}")
-    answer = final.split("## Zeke", 1)[-1].strip()
+    answer = final.rsplit("## Zeke", 1)[-1].strip()
     if driver.lua("return require('zeke.chat').busy()") or not answer or "**error:**" in answer:
         raise AssertionError(f"no complete answer: {answer!r}")
     driver.nvim.command("wincmd p")
@@ -251,6 +293,7 @@ def chat(driver: Any, timeout: float) -> str:
 
 def edit(driver: Any, timeout: float) -> str:
     driver.nvim.command("buffer sample.py")
+    driver.nvim.command("messages clear")
     before = driver.lines()
     driver.nvim.command("13,14ZekeEdit add a docstring to cheapest")
     driver.wait_for("require('zeke.diff').current() ~= nil or "

@@ -25,6 +25,17 @@ FIX = "a.py\n<<<<<<< SEARCH\ndef add(a, b):\n    return a + b\n=======\ndef add(
 EXPECTED = SOURCE.replace("return a + b", "return b + a")
 
 
+EDIT_CAPABILITIES = types.ClientCapabilities(
+    workspace=types.WorkspaceClientCapabilities(
+        apply_edit=True,
+        workspace_edit=types.WorkspaceEditClientCapabilities(
+            document_changes=True,
+            change_annotation_support=types.ChangeAnnotationsSupportOptions(groups_on_label=True),
+        ),
+    )
+)
+
+
 def chunked(text: str, size: int = 17) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
@@ -56,11 +67,14 @@ def edit_params(uri: str, instruction: str = "swap the operands") -> dict[str, A
 async def test_edit_then_accept_sends_versioned_apply_edit(tmp_path, fake):
     root = workspace(tmp_path)
     fake.queue(Reply(chunks=chunked(FIX)))
-    async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=EDIT_CAPABILITIES
+    ) as client:
         progress = collect(client, "zeke/editProgress")
         seen = capture_apply_edit(client)
         uri = open_document(client, root / "a.py", SOURCE)
-        proposal = await rpc(client, "zeke/edit", edit_params(uri))
+        selection = {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 4}}
+        proposal = await rpc(client, "zeke/edit", {**edit_params(uri), "range": selection})
         result = await rpc(client, "zeke/editAccept", {"editId": proposal["editId"]})
     assert [h["status"] for h in proposal["hunks"]] == ["applied"]
     assert "-    return a + b\n+    return b + a" in proposal["diff"]
@@ -73,9 +87,14 @@ async def test_edit_then_accept_sends_versioned_apply_edit(tmp_path, fake):
     [applied] = seen
     [change] = applied.edit.document_changes
     assert change.text_document.version == 1
+    assert all(e.annotation_id == "zekeEdit" for e in change.edits)
     assert [(e.range.start.line, e.new_text) for e in change.edits] == [(1, "b + a")]
     assert apply_text_edits(SOURCE, change.edits) == EXPECTED
     assert result["applied"] == ["h1"]
+    prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
+    assert (
+        "File: a.py" in prompt and "selected lines 1-2" in prompt and "swap the operands" in prompt
+    )
     assert (
         root / "a.py"
     ).read_text() == SOURCE  # the editor applies open documents, not the daemon
@@ -113,7 +132,9 @@ def change_document(client: Any, uri: str, version: int, line: int, text: str) -
 async def test_document_edited_after_proposal_is_reanchored(tmp_path, fake):
     root = workspace(tmp_path)
     fake.queue(Reply(chunks=[FIX]))
-    async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=EDIT_CAPABILITIES
+    ) as client:
         seen = capture_apply_edit(client)
         uri = open_document(client, root / "a.py", SOURCE)
         proposal = await rpc(client, "zeke/edit", edit_params(uri))
@@ -122,6 +143,21 @@ async def test_document_edited_after_proposal_is_reanchored(tmp_path, fake):
     [change] = seen[0].edit.document_changes
     assert change.text_document.version == 2
     assert [(e.range.start.line, e.new_text) for e in change.edits] == [(3, "b + a")]
+
+
+async def test_client_without_document_changes_gets_the_plain_changes_form(tmp_path, fake):
+    """Grim sends empty client capabilities: no versions, no annotations, `changes` map."""
+    root = workspace(tmp_path)
+    fake.queue(Reply(chunks=[FIX]))
+    async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
+        seen = capture_apply_edit(client)
+        uri = open_document(client, root / "a.py", SOURCE)
+        proposal = await rpc(client, "zeke/edit", edit_params(uri))
+        await rpc(client, "zeke/editAccept", {"editId": proposal["editId"]})
+    [applied] = seen
+    assert applied.edit.document_changes is None and applied.edit.change_annotations is None
+    [(changed_uri, edits)] = (applied.edit.changes or {}).items()
+    assert changed_uri == uri and apply_text_edits(SOURCE, edits) == EXPECTED
 
 
 async def test_document_edited_under_the_hunk_is_refused_as_stale(tmp_path, fake):

@@ -189,6 +189,9 @@ class FakeProvider:
             request.completed = request.disconnected_at is None
         finally:
             watcher.cancel()
+            # Wait for the cancel to land: the next request's read must not race the watcher's.
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         return request.disconnected_at is None and reply.fault != "truncate"
 
     def _handler(self, method: str, path: str) -> Handler | None:

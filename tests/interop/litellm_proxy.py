@@ -2,7 +2,9 @@
 
 LiteLLM runs offline (`LITELLM_LOCAL_MODEL_COST_MAP=True`), needs a master key, and has
 cooldowns disabled so that one scripted failure does not bench a deployment for seconds.
-The executable is `$ZEKE_LITELLM`, else `litellm` beside the running Python, else on PATH.
+The executable is `$ZEKE_LITELLM`, else `litellm` beside the running Python, else in the
+repository's `.venv-litellm` (a separate venv keeps LiteLLM's pins, such as an older
+`websockets`, out of the daemon's), else on PATH.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ MASTER_KEY = "sk-litellm-master-test"
 
 
 def litellm_executable() -> str | None:
+    repo = Path(__file__).resolve().parents[2]
     candidates = [os.environ.get("ZEKE_LITELLM"), str(Path(sys.executable).parent / "litellm"),
-                  shutil.which("litellm")]
+                  str(repo / ".venv-litellm" / "bin" / "litellm"), shutil.which("litellm")]
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 

@@ -100,3 +100,17 @@ def test_input_line_sends_with_enter(nvim, fake, workspace):
     _, final = watch_answer(nvim)
     assert final.rstrip().endswith("From the input line.")
     assert "what is this?" in fake.calls("/chat/completions")[-1].json["messages"][-1]["content"]
+
+
+def test_float_layout_opens_floating_windows(nvim, fake, workspace):
+    fake.default = Reply(chunks=["floating"])
+    assert nvim.lua("return require('zeke').setup({ cmd = ..., chat = { layout = 'float' } })", nvim.cmd)
+    nvim.open(workspace / "sample.py")
+    nvim.nvim.command("ZekeChat hi")
+    _, final = watch_answer(nvim)
+    assert final.rstrip().endswith("floating")
+    floats = nvim.lua("""local n = 0
+        for _, w in ipairs(vim.api.nvim_list_wins()) do
+          if vim.api.nvim_win_get_config(w).relative ~= '' then n = n + 1 end
+        end return n""")
+    assert floats == 2  # transcript and input line

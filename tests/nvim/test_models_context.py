@@ -72,3 +72,14 @@ def test_file_tree_key_adds_the_file_under_the_cursor(nvim, workspace):
     nvim.lua("vim.fn.search('^sample.py') return 1")
     nvim.feed("ga")
     nvim.wait_for("vim.fn.execute('messages'):find('added to context: sample.py') ~= nil")
+
+
+def test_zeke_model_without_alias_offers_a_list(nvim, workspace):
+    nvim.open(workspace / "sample.py")
+    nvim.lua("""vim.ui.select = function(items, opts, on_choice)
+        _G.zeke_offered = items
+        on_choice('local')
+      end return 1""")
+    nvim.nvim.command("ZekeModel")
+    nvim.wait_for("require('zeke.statusline').get() == 'zeke:local ●'", what="the switch to local")
+    assert nvim.lua("return _G.zeke_offered") == ["code-fast", "code-smart", "local"]

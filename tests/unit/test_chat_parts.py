@@ -36,6 +36,7 @@ def test_slice_span_clips_to_the_text():
     assert slice_span(text, Span(1, 1, 1, 99)) == "ne"
     assert slice_span(text, Span(2, 0, 50, 0)) == "two\n"
     assert slice_span(text, Span(9, 0, 10, 0)) == ""
+    assert slice_span("a\U0001F600b = 1\n", Span(0, 3, 0, 4)) == "b"  # UTF-16 columns
 
 
 def test_store_ids_history_and_eviction():

@@ -181,3 +181,24 @@ def test_damaged_diffs_apply_correctly_or_are_refused(pair, how, context):
         assert result.text == b
     else:
         assert result.text != b or a == b
+
+
+@settings(max_examples=200, deadline=None)
+@given(versions(WORDS), st.integers(0, 3), st.sampled_from(["", " ", "\t"]))
+def test_search_replace_blocks_apply_correctly_or_are_refused(pair, context, indent):
+    """Each hunk as its own SEARCH/REPLACE block (no line numbers), optionally re-indented:
+    every block lands where it belongs or the file is left exactly as it was."""
+    a, b = pair
+    if a == b:
+        return
+    [patch] = parse_edit(udiff(a, b, n=context))
+    for hunk in [h for h in patch.hunks if any(line.strip() for line in h.old)]:
+        old = "".join(indent + line + "\n" for line in hunk.old)
+        new = "".join(indent + line + "\n" for line in hunk.new)
+        block = f"f.py\n<<<<<<< SEARCH\n{old}=======\n{new}>>>>>>> REPLACE\n"
+        [sr] = parse_edit(block)
+        result = apply_hunks(a, [("h1", sr.hunks[0])]).text
+        lines = a.splitlines(keepends=True)
+        start = (hunk.start or 1) - 1
+        truth = lines[:start] + [x + "\n" for x in hunk.new] + lines[start + len(hunk.old) :]
+        assert result in (a, "".join(truth))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zeke_ls.context.packer import utf16_to_index
 from zeke_ls.rpc import NotFound, Refused
 
 log = logging.getLogger(__name__)
@@ -110,10 +111,10 @@ def slice_span(text: str, span: Span) -> str:
 
 
 def line_offset(lines: list[str], line: int, char: int) -> int:
-    """The string offset of (line, char), clipped to the end of the line and of the text."""
+    """The string offset of (line, UTF-16 column), clipped to the end of the line and text."""
     if line >= len(lines):
         return sum(map(len, lines))
-    return sum(map(len, lines[:line])) + min(char, len(lines[line].rstrip("\r\n")))
+    return sum(map(len, lines[:line])) + utf16_to_index(lines[line].rstrip("\r\n"), char)
 
 
 def walk_files(roots: list[Path]) -> Iterator[Path]:

@@ -31,7 +31,7 @@ from zeke_ls.patch.proposal import (
     propose_file,
     rebase,
 )
-from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit
+from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit, plain_workspace_edit
 from zeke_ls.providers.base import ChatRequest, ProviderError
 from zeke_ls.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
 
@@ -263,7 +263,13 @@ async def _current_changes(
 
 
 async def _apply_in_editor(server: ZekeServer, changes: list[FileChange]) -> None:
-    edit = build_workspace_edit(changes, "zeke edit", _encoding(server))
+    """One `workspace/applyEdit`, in the richest form the client declared it supports."""
+    caps = _edit_capabilities(server)
+    if caps is not None and caps.document_changes:
+        annotate = bool(caps.change_annotation_support)
+        edit = build_workspace_edit(changes, "zeke edit", _encoding(server), annotate)
+    else:
+        edit = plain_workspace_edit(changes, _encoding(server))
     result = await server.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label="Zeke edit")
     )
@@ -351,6 +357,11 @@ def _display(server: ZekeServer, path: Path) -> str:
         if path.is_relative_to(root):
             return path.relative_to(root).as_posix()
     return str(path)
+
+
+def _edit_capabilities(server: ZekeServer) -> types.WorkspaceEditClientCapabilities | None:
+    workspace = server.client_capabilities.workspace
+    return workspace.workspace_edit if workspace else None
 
 
 def _encoding(server: ZekeServer) -> str:

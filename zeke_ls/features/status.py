@@ -41,6 +41,7 @@ def status_report(server: ZekeServer) -> dict[str, Any]:
         "gateway": config.api.base_url,
         "health": session.health.snapshot(),
         "usage": {alias: usage.to_json() for alias, usage in session.usage.items()},
+        "completion": dict(session.completion_stats),
     }
 
 

@@ -119,28 +119,54 @@ def _place(
 def _transplant(lines: _Lines, hunk: Hunk, match: Match) -> list[tuple[str, str | None]] | str:
     """The new lines for the matched region: file lines kept verbatim, removals dropped,
     additions inserted where the hunk puts them (re-indented like the block)."""
+    added = any(op == "+" and text.strip() for op, text in hunk.ops)
+    if match.level != "exact" and match.indent is None and added:
+        return "the hunk's indentation differs from the document's inconsistently"
+    positions = _positions(hunk, match)
     inserts: dict[int, list[str]] = {}
     removed: set[int] = set()
-    old_index, anchor = 0, match.start
-    for op, text in hunk.ops:
+    for index, (op, text) in enumerate(hunk.ops):
+        target = positions[index]
         if op == "+":
-            inserts.setdefault(anchor, []).append(reindent(text, match.indent))
-            continue
-        target = match.mapping[old_index] if old_index < len(match.mapping) else None
-        old_index += 1
-        if target is None:
-            if op == "-":
-                return f"line to remove not found near line {match.start + 1}: {text.strip()!r}"
-            continue
-        if op == "-":
+            where = _insertion_point(positions, index, match)
+            if where is None:
+                return f"cannot tell where added lines go near line {match.start + 1}: the hunk skips lines there"
+            inserts.setdefault(where, []).append(reindent(text, match.indent))
+        elif target is None and op == "-":
+            return f"line to remove not found near line {match.start + 1}: {text.strip()!r}"
+        elif op == "-" and target is not None:
             removed.add(target)
-        anchor = target + 1
     region: list[tuple[str, str | None]] = []
     for index in range(match.start, match.end + 1):
         region += [(text, None) for text in inserts.get(index, [])]
         if index < match.end and index not in removed:
             region.append((lines.contents[index], lines.endings[index]))
     return region
+
+
+def _positions(hunk: Hunk, match: Match) -> list[int | None]:
+    """The file line of every context/removed op (None for added or unmatched ones)."""
+    positions: list[int | None] = []
+    old_index = 0
+    for op, _ in hunk.ops:
+        if op == "+":
+            positions.append(None)
+            continue
+        positions.append(match.mapping[old_index] if old_index < len(match.mapping) else None)
+        old_index += 1
+    return positions
+
+
+def _insertion_point(positions: list[int | None], index: int, match: Match) -> int | None:
+    """Right after the previous matched line, or right before the next one; None when file
+    lines the hunk does not mention sit between the two (the place would be a guess)."""
+    before = [p for p in positions[:index] if p is not None]
+    after = [p for op_index, p in enumerate(positions) if op_index > index and p is not None]
+    if before and after and after[0] != before[-1] + 1:
+        return None
+    if before:
+        return before[-1] + 1
+    return after[0] if after else match.start
 
 
 def _render(lines: _Lines, placed: list[tuple[Match, list[tuple[str, str | None]]]]) -> str:

@@ -80,8 +80,9 @@ def find(
     return _fuzzy(file_lines, old, after, threshold, margin)
 
 
-def _check_variants(found: Match | NoMatch, file_lines: list[str], old: list[str],
-                    hint: int | None) -> Match | NoMatch:
+def _check_variants(
+    found: Match | NoMatch, file_lines: list[str], old: list[str], hint: int | None
+) -> Match | NoMatch:
     """A strict match is refused when the same lines at another indentation sit where the
     diff's line numbers point: a re-indented snippet can match the wrong block exactly."""
     if isinstance(found, NoMatch) or hint is None:
@@ -158,23 +159,46 @@ def reindent(line: str, indent: Indent | None) -> str:
 # --- fuzzy ----------------------------------------------------------------------------------
 
 
+MAX_ANCHORS = 200
+"""More candidate places than this: refused (the hunk is not distinctive enough)."""
+CHAR_SCORED = 40
+"""Windows scored character by character, the best by line similarity (bounds the cost)."""
+
+
 def _fuzzy(
     file_lines: list[str], old: list[str], after: int, threshold: float, margin: float
 ) -> Match | NoMatch:
     fnorm = [collapse(x) for x in file_lines]
     onorm = [collapse(x) for x in old]
-    target = "\n".join(onorm)
-    scored: dict[tuple[int, int], float] = {}
-    slack = max(1, len(old) // 4)
-    for start in _anchor_starts(fnorm, onorm):
-        for lo in range(start - slack, start + slack + 1):
-            for size in range(max(1, len(old) - slack), len(old) + slack + 1):
-                if lo < 0 or lo + size > len(file_lines) or (lo, size) in scored:
-                    continue
-                scored[(lo, size)] = _ratio(target, "\n".join(fnorm[lo : lo + size]))
-    if not scored:
+    starts = _anchor_starts(fnorm, onorm)
+    if not starts:
         return NoMatch("no line of the hunk occurs in the document")
+    if len(starts) > MAX_ANCHORS:
+        return NoMatch(f"ambiguous: the hunk's lines occur in {len(starts)} places")
+    by_lines = _line_scores(fnorm, onorm, starts)
+    target = "\n".join(onorm)
+    best_windows = sorted(by_lines, key=lambda w: -by_lines[w])[:CHAR_SCORED]
+    scored = {w: _ratio(target, "\n".join(fnorm[w[0] : w[0] + w[1]])) for w in best_windows}
     return _judge(scored, file_lines, old, onorm, fnorm, after, threshold, margin)
+
+
+def _line_scores(
+    fnorm: list[str], onorm: list[str], starts: set[int]
+) -> dict[tuple[int, int], float]:
+    """Line-level similarity of every window near an anchor (a few lines of slack each way,
+    for context lines the model dropped or added)."""
+    slack = min(3, max(1, len(onorm) // 4))
+    scores: dict[tuple[int, int], float] = {}
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(onorm)
+    for start in starts:
+        for lo in range(max(0, start - slack), start + slack + 1):
+            for size in range(max(1, len(onorm) - slack), len(onorm) + slack + 1):
+                if lo + size > len(fnorm) or (lo, size) in scores:
+                    continue
+                matcher.set_seq1(fnorm[lo : lo + size])
+                scores[(lo, size)] = matcher.ratio()
+    return scores
 
 
 def _anchor_starts(fnorm: list[str], onorm: list[str]) -> set[int]:
@@ -206,19 +230,46 @@ def _judge(
 ) -> Match | NoMatch:
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], abs(kv[0][1] - len(old))))
     (lo, size), best = ranked[0]
-    others = [(l2, s) for (l2, n2), s in ranked if l2 >= lo + size or l2 + n2 <= lo]
-    rival = others[0][1] if others else 0.0
-    near = [lo + 1, *[l2 + 1 for l2, s in others[:2] if s > 0]]
     if best < threshold:
+        others = [l2 + 1 for (l2, n2), s in ranked if s > 0 and (l2 >= lo + size or l2 + n2 <= lo)]
         return NoMatch(
-            f"no confident match: best similarity {best:.2f} < threshold {threshold:.2f}", near
+            f"no confident match: best similarity {best:.2f} < threshold {threshold:.2f}",
+            [lo + 1, *others[:2]],
         )
-    if best - rival < margin:
-        return NoMatch(f"ambiguous: similarity {best:.2f} vs {rival:.2f} elsewhere", near)
     lo, size, mapping = _best_window(ranked, lo, size, best, onorm, fnorm)
+    rival, where = _rival(ranked, lo, size, mapping, onorm, fnorm)
+    if best - rival < margin:
+        return NoMatch(
+            f"ambiguous: similarity {best:.2f} vs {rival:.2f} elsewhere", [lo + 1, where + 1]
+        )
     pairs = [(o, file_lines[m]) for o, m in zip(old, mapping, strict=True) if m is not None]
     indent = _indent_delta([p[0] for p in pairs], [p[1] for p in pairs])
     return Match(lo, lo + size, "fuzzy", scored[(lo, size)], mapping, indent)
+
+
+def _rival(
+    ranked: list[tuple[tuple[int, int], float]],
+    lo: int,
+    size: int,
+    mapping: list[int | None],
+    onorm: list[str],
+    fnorm: list[str],
+) -> tuple[float, int]:
+    """The best-scoring window that puts some hunk line on a different file line than the
+    match: another place, even one overlapping this one (repeated lines shift by one)."""
+    for index, ((l2, n2), score) in enumerate(ranked):
+        if score <= 0:
+            break
+        if index >= 80:
+            return score, l2  # an upper bound: every later window scores lower
+        if l2 >= lo + size or l2 + n2 <= lo:
+            return score, l2
+        other = _align(onorm, fnorm[l2 : l2 + n2], l2)
+        if any(
+            a is not None and b is not None and a != b for a, b in zip(mapping, other, strict=True)
+        ):
+            return score, l2
+    return 0.0, lo
 
 
 def _best_window(

@@ -96,14 +96,18 @@ def annotated(edits: list[types.TextEdit]) -> list[types.TextEdit | types.Annota
 
 
 def build_workspace_edit(
-    changes: list[FileChange], label: str, encoding: str = "utf-16"
+    changes: list[FileChange], label: str, encoding: str = "utf-16", annotate: bool = True
 ) -> types.WorkspaceEdit:
-    """Document changes with create/delete/rename operations, all needing confirmation."""
+    """Document changes with create/delete/rename operations, all needing confirmation
+    (`annotate=False` for clients without `changeAnnotationSupport`)."""
+    annotation_id = ANNOTATION_ID if annotate else None
     operations: list[
         types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile
     ] = []
     for change in changes:
-        operations += _operations(change, encoding)
+        operations += _operations(change, encoding, annotation_id)
+    if not annotate:
+        return types.WorkspaceEdit(document_changes=operations)
     annotation = types.ChangeAnnotation(
         label="Zeke edit", needs_confirmation=True, description=label
     )
@@ -112,15 +116,29 @@ def build_workspace_edit(
     )
 
 
+def plain_workspace_edit(
+    changes: list[FileChange], encoding: str = "utf-16"
+) -> types.WorkspaceEdit:
+    """The `changes` form (uri -> edits) for clients without `documentChanges` support (Grim
+    sends empty capabilities): no versions, no file operations, no annotations."""
+    return types.WorkspaceEdit(
+        changes={
+            c.uri: minimal_edits(c.before, c.after, encoding)
+            for c in changes
+            if c.before is not None and c.after is not None
+        }
+    )
+
+
 def _operations(
-    change: FileChange, encoding: str
+    change: FileChange, encoding: str, annotation_id: str | None
 ) -> list[types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile]:
     ops: list[types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile] = []
     if change.after is None:
         return [
             types.DeleteFile(
                 uri=change.uri,
-                annotation_id=ANNOTATION_ID,
+                annotation_id=annotation_id,
                 options=types.DeleteFileOptions(ignore_if_not_exists=False),
             )
         ]
@@ -128,7 +146,7 @@ def _operations(
         ops.append(
             types.CreateFile(
                 uri=change.uri,
-                annotation_id=ANNOTATION_ID,
+                annotation_id=annotation_id,
                 options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
             )
         )
@@ -136,11 +154,15 @@ def _operations(
     if edits:
         version = change.version if change.before is not None else None
         doc = types.OptionalVersionedTextDocumentIdentifier(uri=change.uri, version=version)
-        ops.append(types.TextDocumentEdit(text_document=doc, edits=annotated(edits)))
+        ops.append(
+            types.TextDocumentEdit(
+                text_document=doc, edits=annotated(edits) if annotation_id else edits
+            )
+        )
     if change.new_uri:
         ops.append(
             types.RenameFile(
-                old_uri=change.uri, new_uri=change.new_uri, annotation_id=ANNOTATION_ID
+                old_uri=change.uri, new_uri=change.new_uri, annotation_id=annotation_id
             )
         )
     return ops

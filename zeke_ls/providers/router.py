@@ -29,6 +29,7 @@ from zeke_ls.providers.base import (
     ModelInfo,
     ProviderConfigError,
     ProviderError,
+    TokenUsage,
     UnknownAlias,
 )
 from zeke_ls.providers.catalog import model_info
@@ -108,17 +109,17 @@ class Router:
 
     def chat(self, alias: str, request: ChatRequest) -> AsyncIterator[Delta]:
         intent = request.intent or "chat"
-        return self._stream(alias, intent, lambda: message_chars(request),
+        return self._stream(alias, intent, lambda: message_text(request),
                             lambda fmt, ep: fmt.chat(ep, request))
 
     def complete(self, alias: str, request: CompletionRequest) -> AsyncIterator[Delta]:
-        size = len(request.prompt) + len(request.suffix or "")
-        return self._stream(alias, "completion", lambda: size,
+        text = request.prompt + (request.suffix or "")
+        return self._stream(alias, "completion", lambda: text,
                             lambda fmt, ep: fmt.complete(ep, request))
 
     async def embed(self, alias: str, inputs: list[str]) -> list[list[float]]:
         errors: list[ProviderError] = []
-        for attempt in self._attempts(alias, "embed", lambda: 0):
+        for attempt in self._attempts(alias, "embed", lambda: ""):
             try:
                 endpoint = await self._endpoint(*attempt)
                 call = formats.get(endpoint.kind).embed(endpoint, inputs)
@@ -130,20 +131,20 @@ class Router:
                     raise
                 errors.append(exc)
                 continue
-            self._note_success(attempt, None)
+            self._note_success(attempt, None, endpoint.url)
             return result
         raise all_failed(alias, errors)
 
     # --- attempts -----------------------------------------------------------------------------
 
-    def _attempts(self, alias: str, intent: str, size: Callable[[], int]) -> list[Attempt]:
+    def _attempts(self, alias: str, intent: str, prompt: Callable[[], str]) -> list[Attempt]:
         """Every (alias, target, url) to try: the alias's targets and endpoints, then each
         fallback alias's; endpoints known to be down or cooling down after a 429 go last
         (tried rather than never, so that a recovered endpoint is found again)."""
         config = self.config
         ready: list[Attempt] = []
         later: list[Attempt] = []
-        for name in self._alias_chain(config, alias, intent, size):
+        for name in self._alias_chain(config, alias, intent, prompt):
             try:
                 route = resolve(config, name)
             except KeyError:
@@ -154,21 +155,21 @@ class Router:
         return ready + later
 
     def _alias_chain(self, config: ZekeConfig, alias: str, intent: str,
-                     size: Callable[[], int]) -> list[str]:
-        first = self._concrete(config, alias, intent, size)
+                     prompt: Callable[[], str]) -> list[str]:
+        first = self._concrete(config, alias, intent, prompt)
         route = resolve(config, first) if first in config.aliases or config.api.base_url else None
         chain = [first, *(route.fallbacks if route else ())]
         return list(dict.fromkeys(chain))
 
     def _concrete(self, config: ZekeConfig, alias: str, intent: str,
-                  size: Callable[[], int]) -> str:
+                  prompt: Callable[[], str]) -> str:
         """`auto` (or an alias routed to `auto`) without a gateway picks a real alias."""
         entry = config.aliases.get(alias)
         is_auto = alias == "auto" or (entry is not None and entry.route == "auto")
         if not is_auto or config.api.base_url:
             return alias
         try:
-            return choose_auto(config, intent, size() // 4)
+            return choose_auto(config, intent, len(prompt()) // 4)
         except KeyError:
             raise ProviderConfigError('"auto" needs [routing] local_alias or cloud_alias '
                                       "defined under [aliases]") from None
@@ -226,18 +227,18 @@ class Router:
 
     # --- streaming ----------------------------------------------------------------------------
 
-    async def _stream(self, alias: str, intent: str, size: Callable[[], int],
+    async def _stream(self, alias: str, intent: str, prompt: Callable[[], str],
                       build: Build) -> AsyncGenerator[Delta, None]:
         """Try attempts until one yields a delta; then stream it to the end."""
         self._start_probes()
         errors: list[ProviderError] = []
         waited = False
-        attempts = self._attempts(alias, intent, size)
+        attempts = self._attempts(alias, intent, prompt)
         while attempts:
             attempt = attempts.pop(0)
             started = False
             try:
-                async with contextlib.aclosing(self._one(attempt, build)) as deltas:
+                async with contextlib.aclosing(self._one(attempt, build, prompt)) as deltas:
                     async for delta in deltas:
                         started = True
                         yield delta
@@ -262,31 +263,39 @@ class Router:
         await asyncio.sleep(delay)
         return True
 
-    async def _one(self, attempt: Attempt, build: Build) -> AsyncGenerator[Delta, None]:
+    async def _one(self, attempt: Attempt, build: Build,
+                   prompt: Callable[[], str]) -> AsyncGenerator[Delta, None]:
         endpoint = await self._endpoint(*attempt)
         call = build(formats.get(endpoint.kind), endpoint)
         started = time.perf_counter()
-        prompt = completion = 0
-        first = True
+        usage: TokenUsage | None = None
+        streamed: list[str] = []
         try:
             async with contextlib.aclosing(stream_deltas(self.client, call, endpoint,
                                                          self._timeouts(endpoint))) as deltas:
                 async for delta in deltas:
-                    if first:
-                        self._note_success(attempt, (time.perf_counter() - started) * 1000)
-                        first = False
-                    if delta.usage is not None:
-                        usage = delta.usage
-                        prompt, completion = usage.prompt_tokens, usage.completion_tokens
+                    if not streamed:
+                        latency = (time.perf_counter() - started) * 1000
+                        self._note_success(attempt, latency, endpoint.url)
+                    streamed.append(delta.text)
+                    usage = delta.usage or usage
                     yield delta
         finally:
-            if not first and self._on_usage is not None:
-                self._on_usage(attempt[0], prompt, completion)
+            if streamed and self._on_usage is not None:
+                usage = usage or estimate_usage(prompt(), "".join(streamed))
+                self._on_usage(attempt[0], usage.prompt_tokens, usage.completion_tokens)
 
-    def _note_success(self, attempt: Attempt, latency_ms: float | None) -> None:
+    def _note_success(self, attempt: Attempt, latency_ms: float | None,
+                      actual_url: str | None = None) -> None:
+        """`actual_url` names the managed local server's real address in the health book.
+        A probe's latency is kept: time to first token includes generation, and ranking
+        endpoints by two different measures would flip between them."""
         _, target, url = attempt
-        if url != "managed":
-            self.health.record(target.kind, url, ok=True, latency_ms=latency_ms, status=200)
+        entry = self.health.entries.get(actual_url or url)
+        if entry is not None and entry.latency_ms is not None:
+            latency_ms = entry.latency_ms
+        self.health.record(target.kind, actual_url or url, ok=True, latency_ms=latency_ms,
+                           status=200)
         self.cooldown_until.pop(url, None)
 
     def _note_failure(self, attempt: Attempt, exc: ProviderError) -> None:
@@ -309,8 +318,16 @@ class Router:
         self._spawn(probe_loop(self))
 
 
-def message_chars(request: ChatRequest) -> int:
-    return sum(len(str(message.get("content") or "")) for message in request.messages)
+def message_text(request: ChatRequest) -> str:
+    return "\n".join(str(message.get("content") or "") for message in request.messages)
+
+
+def estimate_usage(prompt: str, answer: str) -> TokenUsage:
+    """For servers that do not report usage in streams (llama.cpp's Python server): count
+    with the offline tokenizer, which is close enough for a session's accounting."""
+    from zeke_ls.context.tokens import encode
+
+    return TokenUsage(len(encode(prompt)), len(encode(answer)))
 
 
 def all_failed(alias: str, errors: list[ProviderError]) -> ProviderError:
