@@ -10,6 +10,7 @@ model generating. The last step offers no tools, so the loop always ends with an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,14 +63,10 @@ class Turn:
     async def _stream(self, request: ChatRequest) -> list[ToolCall]:
         """Relay one upstream stream; returns the tool calls it asked for, if any."""
         calls: dict[int, ToolCall] = {}
-        deltas = self.router.chat(self.alias, request)
-        try:
+        # aclosing: the HTTP stream closes at once on any exit, cancellation included.
+        async with contextlib.aclosing(self.router.chat(self.alias, request)) as deltas:
             async for delta in deltas:
                 self._absorb(delta, calls)
-        finally:
-            close = getattr(deltas, "aclose", None)
-            if close is not None:
-                await close()  # closes the HTTP stream now, also when cancelled
         return [calls[i] for i in sorted(calls)]
 
     def _absorb(self, delta: Delta, calls: dict[int, ToolCall]) -> None:

@@ -12,8 +12,9 @@ iterators close their HTTP response when cancelled), and its LSP request resolve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ class Plan:
 
     mode: str
     """`fim` (raw template), `suffix` (the server's own FIM) or `chat`."""
-    open_stream: Callable[[float], AsyncIterator[Delta]]
+    open_stream: Callable[[float], AsyncGenerator[Delta, None]]
     extract: Extract
     cache_model: str
 
@@ -143,23 +144,14 @@ class CompletionEngine:
         self.stats.upstream_started += 1
         single = not is_multiline_position(ctx)
         text = ""
-        stream = plan.open_stream(temperature)
-        try:
+        # aclosing: the HTTP stream closes now on break, error or cancellation, not at GC time.
+        async with contextlib.aclosing(plan.open_stream(temperature)) as stream:
             async for delta in stream:
                 text += delta.text
                 if single and _single_line_done(text, plan.mode):
                     break
-        finally:
-            await _close(stream)
         self.stats.upstream_completed += 1
         return postprocess(plan.extract(text, ctx), ctx)
-
-
-async def _close(stream: AsyncIterator[Delta]) -> None:
-    """Close the upstream stream now (on break, error or cancellation), not at GC time."""
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
 
 
 def _single_line_done(text: str, mode: str) -> bool:

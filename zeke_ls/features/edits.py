@@ -10,6 +10,7 @@ proposal is re-anchored or refused with StaleDocument: stale offsets are never a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import uuid
 from collections.abc import Callable
@@ -142,10 +143,12 @@ async def _generate(
     on_progress({"editId": edit_id, "phase": "generating", "alias": alias})
     parts: list[str] = []
     try:
-        async for delta in server.session.router.chat(alias, ChatRequest(messages, temperature=0)):
-            if delta.text:
-                parts.append(delta.text)
-                on_progress({"editId": edit_id, "phase": "generating", "text": delta.text})
+        stream = server.session.router.chat(alias, ChatRequest(messages, temperature=0))
+        async with contextlib.aclosing(stream) as deltas:  # closes the HTTP stream on any exit
+            async for delta in deltas:
+                if delta.text:
+                    parts.append(delta.text)
+                    on_progress({"editId": edit_id, "phase": "generating", "text": delta.text})
     except ProviderError as exc:
         raise ProviderFailed(str(exc)) from None
     return "".join(parts)

@@ -8,7 +8,7 @@ HTTP status, never a key.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -116,8 +116,8 @@ class ModelRouter(Protocol):
 
     def info(self, alias: str) -> ModelInfo: ...
 
-    def chat(self, alias: str, request: ChatRequest) -> AsyncIterator[Delta]: ...
+    def chat(self, alias: str, request: ChatRequest) -> AsyncGenerator[Delta, None]: ...
 
-    def complete(self, alias: str, request: CompletionRequest) -> AsyncIterator[Delta]: ...
+    def complete(self, alias: str, request: CompletionRequest) -> AsyncGenerator[Delta, None]: ...
 
     async def embed(self, alias: str, inputs: list[str]) -> list[list[float]]: ...

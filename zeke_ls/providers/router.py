@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -107,12 +107,12 @@ class Router:
             raise UnknownAlias(f'unknown alias "{alias}"') from None
         return model_info(config, route, config.aliases.get(alias))
 
-    def chat(self, alias: str, request: ChatRequest) -> AsyncIterator[Delta]:
+    def chat(self, alias: str, request: ChatRequest) -> AsyncGenerator[Delta, None]:
         intent = request.intent or "chat"
         return self._stream(alias, intent, lambda: message_text(request),
                             lambda fmt, ep: fmt.chat(ep, request))
 
-    def complete(self, alias: str, request: CompletionRequest) -> AsyncIterator[Delta]:
+    def complete(self, alias: str, request: CompletionRequest) -> AsyncGenerator[Delta, None]:
         text = request.prompt + (request.suffix or "")
         return self._stream(alias, "completion", lambda: text,
                             lambda fmt, ep: fmt.complete(ep, request))
