@@ -42,7 +42,12 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+DID_OPEN = {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+    "uri": "file:///tmp/bench.py", "languageId": "python", "version": 1,
+    "text": "def add(a, b):\n    return a + b\n" * 200}}}
+
+
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env)
@@ -55,10 +60,14 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     proc.stdin.write(frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
     proc.stdin.flush()
     time.sleep(1.0)
-    memory = rss_kib(proc.pid)
+    idle = rss_kib(proc.pid)
+    proc.stdin.write(frame(DID_OPEN))  # zeke_ls loads its tokenizer once a document is open
+    proc.stdin.flush()
+    time.sleep(1.5)
+    with_document = rss_kib(proc.pid)
     proc.kill()
     proc.wait()
-    return elapsed_ms, memory
+    return elapsed_ms, idle, with_document
 
 
 def main() -> None:
@@ -71,22 +80,23 @@ def main() -> None:
         "zeke_ls": [sys.executable, "-m", "zeke_ls"],
         "minimal pygls": [sys.executable, str(HERE / "minimal_pygls_server.py")],
     }
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in servers}
+    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in servers}
     for _ in range(args.runs):  # interleaved, so machine noise hits both alike
         for name, command in servers.items():
             results[name].append(measure(command, env))
     print(f"start-up to initialize result and idle RSS, median of {args.runs} interleaved runs\n")
-    print("| server | initialize (ms) p50 | max | idle RSS (MiB) p50 |")
-    print("|---|---|---|---|")
+    print("| server | initialize p50 (ms) | max (ms) | idle RSS (MiB) | RSS with a document (MiB) |")
+    print("|---|---|---|---|---|")
     medians = {}
     for name, rows in results.items():
-        times = [t for t, _ in rows]
-        mem = statistics.median(m for _, m in rows) / 1024
-        medians[name] = (statistics.median(times), mem)
-        print(f"| {name} | {medians[name][0]:.0f} | {max(times):.0f} | {mem:.1f} |")
+        times = [t for t, _, _ in rows]
+        idle = statistics.median(m for _, m, _ in rows) / 1024
+        with_document = statistics.median(m for _, _, m in rows) / 1024
+        medians[name] = (statistics.median(times), idle, with_document)
+        print(f"| {name} | {medians[name][0]:.0f} | {max(times):.0f} | {idle:.1f} | {with_document:.1f} |")
     zeke, base = medians["zeke_ls"], medians["minimal pygls"]
     print(f"\nratio zeke_ls / minimal pygls: start-up {zeke[0] / base[0]:.2f}x, "
-          f"memory {zeke[1] / base[1]:.2f}x")
+          f"idle memory {zeke[1] / base[1]:.2f}x, with a document {zeke[2] / base[2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -148,6 +148,10 @@ def register_lifecycle(server: ZekeServer) -> None:
         server.show_problems(session.startup_problems)
         session.spawn(settings.watch(_on_file_change(server)))
 
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def on_did_open(params: types.DidOpenTextDocumentParams) -> None:
+        session.warm_up()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def on_configuration(params: types.DidChangeConfigurationParams) -> None:
         settings_value = params.settings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zeke_ls.chat.store import ChatStore
 from zeke_ls.config import FEATURES, ConfigProblem, ZekeConfig
 from zeke_ls.context.sets import ContextSet
-from zeke_ls.context.tokens import TokenCounter
+from zeke_ls.context.tokens import TokenCounter, encoding
 from zeke_ls.health import HealthBook
 from zeke_ls.settings import ConfigStore
 
@@ -46,6 +47,7 @@ class Session:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Run at shutdown, in order: close HTTP clients, stop child processes."""
     startup_problems: list[ConfigProblem] = field(default_factory=list)
+    tokenizer_warm: bool = False
     chats: ChatStore = field(default_factory=ChatStore)  # zeke/chat conversations by id
     context_set: ContextSet | None = None  # pinned context; created by features.context
     token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
@@ -62,6 +64,14 @@ class Session:
     @property
     def config(self) -> ZekeConfig:
         return self.settings.config
+
+    def warm_up(self) -> None:
+        """Load the tokenizer (~0.4 s, ~40 MB) in the background, once, when the first document
+        opens: an idle daemon stays small, and the first completion does not pay for it."""
+        if self.tokenizer_warm:
+            return
+        self.tokenizer_warm = True
+        threading.Thread(target=encoding, name="zeke-tokenizer-warmup", daemon=True).start()
 
     def model_for(self, feature: str) -> str:
         """The alias a feature uses now: a zeke/setModel choice, else the config's."""

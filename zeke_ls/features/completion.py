@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -31,7 +30,6 @@ from zeke_ls.context.packer import (
     is_binary,
     relative_path,
 )
-from zeke_ls.context.tokens import encoding
 from zeke_ls.providers.base import ProviderError
 from zeke_ls.rpc import ConfigInvalid, NotFound, ProviderFailed
 
@@ -194,8 +192,6 @@ def register(server: ZekeServer) -> None:
     engine = CompletionEngine(server.session)
     options = types.CompletionOptions()
     server.session.settings.subscribe(lambda config: apply_config(engine, options, config))
-    # Loading the tokenizer takes ~0.4 s: do it now, off the event loop, not in the first request.
-    threading.Thread(target=encoding, name="zeke-tokenizer-warmup", daemon=True).start()
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(params: types.InlineCompletionParams) -> types.InlineCompletionList:
