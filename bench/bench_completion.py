@@ -263,9 +263,12 @@ async def typing_burst(fake: FakeProvider, keystrokes: int = 30, gap_s: float = 
             await asyncio.sleep(0.3)
     calls = fake.calls("/completions")
     close_ms = []
-    for index, call in enumerate(calls[:-1]):
-        if call.disconnected_at is not None and index + 1 < len(sent_at):
-            close_ms.append((call.disconnected_at - sent_at[index + 1]) * 1000)
+    for call in calls:
+        # The keystroke that superseded this call: the first one sent after it reached the fake.
+        # (Pairing calls and keystrokes by index is wrong once the daemon skips a keystroke.)
+        later = [t for t in sent_at if t > call.received_at]
+        if call.disconnected_at is not None and later:
+            close_ms.append((call.disconnected_at - later[0]) * 1000)
     superseded = [c for c in calls if not c.completed]
     return {
         "keystrokes": keystrokes,

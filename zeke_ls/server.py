@@ -9,12 +9,17 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
+import stat
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
@@ -86,6 +91,30 @@ class ZekeServer(LanguageServer):
             return
         log.error("%s: %s", type(error).__name__, error)
 
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio. When stdin is a pipe (as editors start us), read it with asyncio
+        directly: pygls's reader hands every line to a worker thread, which costs latency on
+        each message (measured by bench/bench_completion.py)."""
+        if stdin is not None or stdout is not None or not stdin_is_pipe():
+            super().start_io(stdin, stdout)
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+        try:
+            asyncio.run(self._serve_pipe())
+        except BrokenPipeError:
+            log.error("connection to the client is lost, shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+
+    async def _serve_pipe(self) -> None:
+        reader = asyncio.StreamReader()
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
+        assert self._stop_event is not None
+        await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                        logger=log, error_handler=self.report_server_error)
+
     def notify(self, method: str, params: Any) -> None:
         """Send a custom notification (e.g. `zeke/chatDelta`) to the client."""
         self.protocol.notify(method, params)
@@ -103,6 +132,13 @@ class ZekeServer(LanguageServer):
                     type=types.MessageType.Error, message=text + "\n".join(errors)
                 )
             )
+
+
+def stdin_is_pipe() -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def create_server(settings: ConfigStore | None = None) -> ZekeServer:
