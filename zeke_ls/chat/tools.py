@@ -16,7 +16,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from zeke_ls.context.sets import confine, glob_matches, read_text, relative_name, walk_files
+from zeke_ls.context.sets import confine, glob_matches, read_text, walk_files
+from zeke_ls.paths import relative_name
 from zeke_ls.rpc import NotFound, Refused
 
 MAX_READ_CHARS = 20_000

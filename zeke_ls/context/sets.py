@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.context.packer import utf16_to_index
+from zeke_ls.paths import looks_binary, relative_name, resolve_in_roots
 from zeke_ls.rpc import NotFound, Refused
 
 log = logging.getLogger(__name__)
 
-SNIFF_BYTES = 8192
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
              ".ruff_cache", ".pytest_cache", "target", "dist", "build", ".tox", "zig-cache",
              ".zig-cache", "zig-out"}
@@ -64,19 +64,12 @@ class ContextItem:
         return f"{name} lines {self.span.start_line + 1}-{self.span.end_line + 1}"
 
 
-def relative_name(path: Path, roots: list[Path]) -> str:
-    for root in roots:
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return str(path)
-
-
 def confine(path: Path, roots: list[Path]) -> Path:
     """The resolved path if it lies inside a root (symlinks resolved first), else Refused."""
-    resolved = path.resolve()
     if not roots:
         raise Refused(f"{path}: no workspace roots are open, so no file can be read")
-    if not any(resolved == root or resolved.is_relative_to(root) for root in roots):
+    resolved = resolve_in_roots(path, roots)
+    if resolved is None:
         raise Refused(f"{path} is outside the workspace roots ({', '.join(map(str, roots))})")
     return resolved
 
@@ -95,7 +88,7 @@ def read_text(path: Path, max_bytes: int) -> str:
         raise Refused(f"{path} is a directory; add a glob such as {path.name}/**/*") from None
     except OSError as exc:
         raise Refused(f"{path} cannot be read: {exc.strerror or exc}") from None
-    if b"\0" in data[:SNIFF_BYTES]:
+    if looks_binary(data):
         raise Refused(f"{path} is a binary file (it contains NUL bytes)")
     try:
         return data.decode("utf-8")

@@ -32,8 +32,9 @@ from zeke_ls.chat.store import ChatMessage, Conversation
 from zeke_ls.chat.tools import Workspace
 from zeke_ls.chat.wire import CamelParams, Range, TextDocumentId, check_range
 from zeke_ls.context.budget import Piece, pack
-from zeke_ls.context.sets import confine, read_text, relative_name, slice_span
+from zeke_ls.context.sets import confine, read_text, slice_span
 from zeke_ls.features.context import budget_for, open_texts, set_pieces
+from zeke_ls.paths import is_inside, relative_name
 from zeke_ls.providers.base import ProviderError
 from zeke_ls.routing import effective_config, resolve
 from zeke_ls.rpc import NotFound, ProviderFailed, Refused, parse_params
@@ -134,7 +135,7 @@ def open_document_pieces(server: ZekeServer, exclude: str | None) -> list[Piece]
     skipped = Path(skip).resolve() if skip else None
     return [Piece("document:" + str(path), "document", relative_name(path, roots), text)
             for path, text in open_texts(server).items()
-            if path != skipped and any(path.is_relative_to(root) for root in roots)]
+            if path != skipped and is_inside(path, roots)]
 
 
 # --- prompt assembly -------------------------------------------------------------------------

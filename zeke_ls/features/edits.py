@@ -33,6 +33,7 @@ from zeke_ls.patch.proposal import (
     rebase,
 )
 from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit, plain_workspace_edit
+from zeke_ls.paths import relative_name, resolve_in_roots
 from zeke_ls.providers.base import ChatRequest, ProviderError
 from zeke_ls.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
 
@@ -337,9 +338,8 @@ def _path_of(server: ZekeServer, uri: str) -> Path:
     fs_path = to_fs_path(uri) if uri.startswith("file:") else None
     if not fs_path:
         raise Refused(f"not a file URI: {uri}")
-    real = Path(fs_path).resolve()
-    roots = server.session.roots
-    if not any(real == root or real.is_relative_to(root) for root in roots):
+    real = resolve_in_roots(Path(fs_path), server.session.roots)
+    if real is None:
         raise Refused(f"outside the workspace roots: {fs_path}")
     return real
 
@@ -348,18 +348,14 @@ def _uri_for(server: ZekeServer, path: str) -> str:
     roots = server.session.roots
     if not roots:
         raise Refused(f"no workspace root to resolve {path}")
-    candidate = Path(path) if Path(path).is_absolute() else roots[0] / path
-    real = candidate.resolve()
-    if not any(real == root or real.is_relative_to(root) for root in roots):
+    real = resolve_in_roots(path, roots)
+    if real is None:
         raise Refused(f"the model's edit targets a file outside the workspace roots: {path}")
     return from_fs_path(str(real)) or ""
 
 
 def _display(server: ZekeServer, path: Path) -> str:
-    for root in server.session.roots:
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return str(path)
+    return relative_name(path, server.session.roots)
 
 
 def _edit_capabilities(server: ZekeServer) -> types.WorkspaceEditClientCapabilities | None:

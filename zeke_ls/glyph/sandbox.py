@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from zeke_ls.paths import looks_binary, resolve_in_roots
+
 
 class SandboxError(ValueError):
     """A refused path or file; the message says which path and why."""
@@ -35,11 +37,8 @@ class Sandbox:
         """The real path of `path` (relative to the first root), refused if outside every root."""
         if not isinstance(path, str) or not path or "\0" in path:
             raise SandboxError(f"invalid path {path!r}")
-        candidate = Path(path)
-        if not candidate.is_absolute():
-            candidate = self.roots[0] / candidate
-        real = candidate.resolve()
-        if not any(real == root or real.is_relative_to(root) for root in self.roots):
+        real = resolve_in_roots(path, self.roots)
+        if real is None:
             raise SandboxError(f"path outside the workspace roots: {path}")
         return real
 
@@ -96,7 +95,7 @@ class Sandbox:
 
 
 def decode_text(data: bytes, path: str) -> str:
-    if b"\0" in data[:8192]:
+    if looks_binary(data):
         raise SandboxError(f"binary file refused: {path}")
     try:
         return data.decode("utf-8")

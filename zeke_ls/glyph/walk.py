@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zeke_ls.paths import looks_binary
+
 SKIP_DIRS = {".git", ".hg", ".svn"}
 
 
@@ -190,7 +192,7 @@ def _search_file(path: Path, rel: str, pattern: re.Pattern[str], max_bytes: int)
         data = path.read_bytes()
     except OSError:
         return
-    if b"\0" in data[:8192]:
+    if looks_binary(data):
         return
     text = data.decode("utf-8", errors="replace")
     if not pattern.search(text):
