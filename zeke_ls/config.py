@@ -29,7 +29,7 @@ class ApiConfig(Section):
 
     base_url: str | None = None
     """Gateway URL including `/v1`, e.g. `http://localhost:8080/v1`. Unset: direct providers."""
-    api_key: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
     """Gateway key, usually `env:ZEKE_API_KEY`. Optional for local gateways."""
     send_model: Literal["alias", "resolved"] = "alias"
     """`alias` sends the alias name (LiteLLM `model_list` decides); `resolved` sends the model id
@@ -40,7 +40,7 @@ class ApiConfig(Section):
 class ProviderConfig(Section):
     """`[providers.NAME]`: direct access to one provider."""
 
-    api_key: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
     """Key as `env:VAR` (preferred) or a literal."""
     base_url: str | None = None
     """Override the provider's default API URL (OpenAI, Anthropic, Gemini, llamacpp)."""

@@ -28,7 +28,7 @@ class Endpoint:
     url: str
     """Base URL (OpenAI-style ones include `/v1`)."""
     model: str
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     section: ProviderConfig = field(default_factory=ProviderConfig)
     extra_body: dict[str, Any] = field(default_factory=dict)
     context_window: int | None = None
