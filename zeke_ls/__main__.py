@@ -1,3 +1,3 @@
-from zeke_ls.cli import main
+from zeke_ls.cli.main import main
 
 raise SystemExit(main())

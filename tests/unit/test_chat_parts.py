@@ -8,7 +8,7 @@ from zeke_ls.chat.prompts import UnknownCommand, format_diagnostics, parse_slash
 from zeke_ls.chat.store import ChatStore
 from zeke_ls.chat.tools import Workspace
 from zeke_ls.context.sets import Span, confine, read_text, slice_span
-from zeke_ls.rpc import NotFound, Refused
+from zeke_ls.core.rpc import NotFound, Refused
 
 
 def test_parse_slash():

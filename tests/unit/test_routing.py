@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-from zeke_ls.config import ZekeConfig
+from zeke_ls.config.schema import ZekeConfig
 from zeke_ls.providers.catalog import model_info
-from zeke_ls.routing import all_routes, choose_auto, resolve
+from zeke_ls.providers.routing import all_routes, choose_auto, resolve
 
 
 def config(text: str) -> ZekeConfig:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from zeke_ls.rpc import NotFound
+from zeke_ls.core.rpc import NotFound
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pydantic.alias_generators import to_camel
 from pygls.exceptions import JsonRpcInvalidParams
 
 from zeke_ls.context.sets import Span, line_offset
-from zeke_ls.rpc import Params
+from zeke_ls.core.rpc import Params
 
 
 class CamelParams(Params):

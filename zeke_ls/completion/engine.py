@@ -26,7 +26,7 @@ from zeke_ls.prompts.fim import choose_template, with_snippets
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, Delta, ModelInfo, ModelRouter
 
 if TYPE_CHECKING:
-    from zeke_ls.session import Session
+    from zeke_ls.core.session import Session
 
 log = logging.getLogger(__name__)
 

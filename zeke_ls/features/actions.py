@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from zeke_ls.features.chat import ChatParams, run_chat
-from zeke_ls.rpc import parse_params
+from zeke_ls.core.rpc import parse_params
 
 if TYPE_CHECKING:
-    from zeke_ls.server import ZekeServer
+    from zeke_ls.core.server import ZekeServer
 
 COMMANDS = {
     "explain": ("Zeke: explain the selection", types.CodeActionKind.Empty),

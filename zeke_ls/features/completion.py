@@ -31,13 +31,13 @@ from zeke_ls.context.packer import (
     relative_path,
 )
 from zeke_ls.providers.base import ProviderError
-from zeke_ls.rpc import ConfigInvalid, NotFound, ProviderFailed
+from zeke_ls.core.rpc import ConfigInvalid, NotFound, ProviderFailed
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
 
-    from zeke_ls.config import ZekeConfig
-    from zeke_ls.server import ZekeServer
+    from zeke_ls.config.schema import ZekeConfig
+    from zeke_ls.core.server import ZekeServer
 
 log = logging.getLogger(__name__)
 

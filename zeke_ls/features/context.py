@@ -18,11 +18,11 @@ from zeke_ls.chat.wire import CamelParams, Range, check_range
 from zeke_ls.context.budget import Pack, Piece, pack
 from zeke_ls.context.sets import ContextItem, ContextSet
 from zeke_ls.features.models import alias_window
-from zeke_ls.rpc import NotFound, Refused, parse_params
+from zeke_ls.core.rpc import NotFound, Refused, parse_params
 
 if TYPE_CHECKING:
-    from zeke_ls.server import ZekeServer
-    from zeke_ls.session import Session
+    from zeke_ls.core.server import ZekeServer
+    from zeke_ls.core.session import Session
 
 ADD, REMOVE, LIST = "zeke/contextAdd", "zeke/contextRemove", "zeke/contextList"
 CLEAR = "zeke/contextClear"

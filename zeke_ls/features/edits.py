@@ -33,12 +33,12 @@ from zeke_ls.patch.proposal import (
     rebase,
 )
 from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit, plain_workspace_edit
-from zeke_ls.paths import relative_name, resolve_in_roots
+from zeke_ls.workspace.paths import relative_name, resolve_in_roots
 from zeke_ls.providers.base import ChatRequest, ProviderError
-from zeke_ls.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
+from zeke_ls.core.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
 
 if TYPE_CHECKING:
-    from zeke_ls.server import ZekeServer
+    from zeke_ls.core.server import ZekeServer
 
 EDIT, ACCEPT, REJECT, PROGRESS = (
     "zeke/edit",

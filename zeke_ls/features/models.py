@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from zeke_ls.config import FEATURES
+from zeke_ls.config.schema import FEATURES
 from zeke_ls.providers.base import ProviderError
-from zeke_ls.routing import Route, all_routes, effective_config, resolve
-from zeke_ls.rpc import NotFound, Params, parse_params
+from zeke_ls.providers.routing import Route, all_routes, effective_config, resolve
+from zeke_ls.core.rpc import NotFound, Params, parse_params
 
 if TYPE_CHECKING:
-    from zeke_ls.server import ZekeServer
-    from zeke_ls.session import Session
+    from zeke_ls.core.server import ZekeServer
+    from zeke_ls.core.session import Session
 
 MODELS = "zeke/models"
 SET_MODEL = "zeke/setModel"

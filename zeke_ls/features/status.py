@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from zeke_ls import __version__
-from zeke_ls.config import FEATURES
-from zeke_ls.routing import all_routes
-from zeke_ls.rpc import NotFound, Params, parse_params
+from zeke_ls.config.schema import FEATURES
+from zeke_ls.providers.routing import all_routes
+from zeke_ls.core.rpc import NotFound, Params, parse_params
 
 if TYPE_CHECKING:
-    from zeke_ls.server import ZekeServer
+    from zeke_ls.core.server import ZekeServer
 
 STATUS = "zeke/status"
 DOCUMENT_STATE = "zeke/documentState"

@@ -22,8 +22,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from zeke_ls.config import GlyphConfig
-from zeke_ls.rpc import ToolFailed
+from zeke_ls.config.schema import GlyphConfig
+from zeke_ls.core.rpc import ToolFailed
 
 log = logging.getLogger(__name__)
 

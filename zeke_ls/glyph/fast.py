@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from zeke_ls.glyph import walk
+from zeke_ls.workspace import walk
 
 RIPGREP_FOR = {"scan": False, "search": True}
 PYTHON_FIRST_FILES = 300

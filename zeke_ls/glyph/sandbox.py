@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from zeke_ls.paths import looks_binary, resolve_in_roots
+from zeke_ls.workspace.paths import looks_binary, resolve_in_roots
 
 
 class SandboxError(ValueError):

@@ -7,9 +7,9 @@ support is a property of the route's completion endpoint, not of the model alone
 
 from __future__ import annotations
 
-from zeke_ls.config import AliasConfig, ZekeConfig
+from zeke_ls.config.schema import AliasConfig, ZekeConfig
 from zeke_ls.providers.base import ModelInfo
-from zeke_ls.routing import Route, provider_kind
+from zeke_ls.providers.routing import Route, provider_kind
 
 # (substring of the model id, context window); first match wins, so specific names come first.
 FAMILY_WINDOWS: tuple[tuple[str, int], ...] = (

@@ -7,8 +7,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from zeke_ls.health import probe
-from zeke_ls.routing import all_routes
+from zeke_ls.providers.health import probe
+from zeke_ls.providers.routing import all_routes
 
 if TYPE_CHECKING:
     from zeke_ls.providers.router import Router

@@ -2,7 +2,7 @@
 
 Features call `chat`, `complete` and `embed` with an alias. The router reads the config in
 effect at each call (so a hot reload applies to the next request), builds the list of attempts
-(see `zeke_ls.routing` for the precedence), and streams from the first attempt that produces a
+(see `zeke_ls.providers.routing` for the precedence), and streams from the first attempt that produces a
 delta. A failure before the first delta moves on to the next attempt; after it, the stream
 ends with the `ProviderError`, because silently restarting would duplicate text in the editor.
 One shared `httpx.AsyncClient` keeps connections alive between requests.
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from zeke_ls.config import ProviderConfig, SecretError, ZekeConfig, resolve_secret
-from zeke_ls.health import HealthBook
+from zeke_ls.config.schema import ProviderConfig, SecretError, ZekeConfig, resolve_secret
+from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers import formats
 from zeke_ls.providers.base import (
     ChatRequest,
@@ -35,11 +35,11 @@ from zeke_ls.providers.base import (
 from zeke_ls.providers.catalog import model_info
 from zeke_ls.providers.transport import StatusError, Timeouts, request_json, stream_deltas
 from zeke_ls.providers.wire import Endpoint, HttpCall, WireFormat
-from zeke_ls.routing import Target, choose_auto, effective_config, resolve
+from zeke_ls.providers.routing import Target, choose_auto, effective_config, resolve
 
 if TYPE_CHECKING:
     from zeke_ls.providers.llamacpp import LlamaCppManager
-    from zeke_ls.session import Session
+    from zeke_ls.core.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from zeke_ls.config import ProviderConfig
+from zeke_ls.config.schema import ProviderConfig
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, Delta, ProviderError
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zeke_ls.config import AliasConfig, ProviderConfig, ZekeConfig
+from zeke_ls.config.schema import AliasConfig, ProviderConfig, ZekeConfig
 
 LOCAL_DEFAULT_ROUTE = "llamacpp:smollm2-135m-instruct"
 DEFAULT_ALIASES = ("code-fast", "code-smart", "local")

@@ -25,10 +25,10 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from zeke_ls import __version__
-from zeke_ls.config import ConfigProblem
-from zeke_ls.rpc import converter_factory
-from zeke_ls.session import Session
-from zeke_ls.settings import ConfigStore
+from zeke_ls.config.schema import ConfigProblem
+from zeke_ls.core.rpc import converter_factory
+from zeke_ls.core.session import Session
+from zeke_ls.config.store import ConfigStore
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,8 @@ def stdin_is_pipe() -> bool:
 
 
 def create_server(settings: ConfigStore | None = None) -> ZekeServer:
+    from zeke_ls.core.lifecycle import register_lifecycle
+
     server = ZekeServer(settings or ConfigStore())
     register_lifecycle(server)
     for name in FEATURE_MODULES:
@@ -149,78 +151,3 @@ def create_server(settings: ConfigStore | None = None) -> ZekeServer:
     return server
 
 
-def workspace_roots(params: types.InitializeParams) -> list[Path]:
-    uris = [folder.uri for folder in params.workspace_folders or []]
-    if not uris and params.root_uri:
-        uris = [params.root_uri]
-    if not uris and params.root_path:
-        return [Path(params.root_path).resolve()]
-    paths = [to_fs_path(uri) for uri in uris]
-    return [Path(p).resolve() for p in paths if p]
-
-
-def zeke_overlay(options: Any) -> Any:
-    """The `zeke` table of initializationOptions or settings; None when absent."""
-    if isinstance(options, dict):
-        return options.get("zeke", None)
-    return None
-
-
-def register_lifecycle(server: ZekeServer) -> None:
-    session = server.session
-    settings = session.settings
-
-    @server.feature(types.INITIALIZE)
-    def on_initialize(params: types.InitializeParams) -> None:
-        session.roots = workspace_roots(params)
-        settings.set_workspace_root(session.roots[0] if session.roots else None)
-        options = params.initialization_options
-        problems = [] if options is None else _overlay_problems(options, "initializationOptions")
-        problems += settings.set_overlay("initializationOptions", zeke_overlay(options))
-        session.startup_problems = problems + settings.reload()
-
-    @server.feature(types.INITIALIZED)
-    def on_initialized(params: types.InitializedParams) -> None:
-        server.show_problems(session.startup_problems)
-        session.spawn(settings.watch(_on_file_change(server)))
-
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def on_did_open(params: types.DidOpenTextDocumentParams) -> None:
-        session.warm_up()
-
-    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-    def on_configuration(params: types.DidChangeConfigurationParams) -> None:
-        settings_value = params.settings
-        problems = _overlay_problems(settings_value, "didChangeConfiguration")
-        problems += settings.set_overlay("didChangeConfiguration", zeke_overlay(settings_value))
-        server.show_problems(problems + settings.reload())
-
-    @server.feature(types.SHUTDOWN)
-    async def on_shutdown(params: None) -> None:
-        for task in list(session.tasks):
-            task.cancel()
-        await asyncio.gather(*session.tasks, return_exceptions=True)
-        for closer in session.closers:
-            await closer()
-
-
-def _overlay_problems(options: Any, source: str) -> list[ConfigProblem]:
-    if options is not None and not isinstance(options, dict):
-        return [
-            ConfigProblem(
-                "error",
-                source,
-                "",
-                f"expected an object, got {type(options).__name__}",
-                'send {"zeke": {...}}',
-            )
-        ]
-    return []
-
-
-def _on_file_change(server: ZekeServer) -> Callable[[list[ConfigProblem]], None]:
-    def notify(problems: list[ConfigProblem]) -> None:
-        log.info("config reloaded from %s", ", ".join(server.session.settings.sources))
-        server.show_problems(problems)
-
-    return notify

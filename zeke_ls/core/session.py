@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zeke_ls.chat.store import ChatStore
-from zeke_ls.config import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.config.schema import FEATURES, ConfigProblem, ZekeConfig
 from zeke_ls.context.sets import ContextSet
 from zeke_ls.context.tokens import TokenCounter, encoding
-from zeke_ls.health import HealthBook
-from zeke_ls.settings import ConfigStore
+from zeke_ls.providers.health import HealthBook
+from zeke_ls.config.store import ConfigStore
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from zeke_ls.providers.router import Router
@@ -54,6 +57,8 @@ class Session:
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
     edit_proposals: dict[str, Any] = field(default_factory=dict)  # zeke/edit proposals by editId
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
+    document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
+    """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
     router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
 
     def __post_init__(self) -> None:
@@ -84,6 +89,17 @@ class Session:
         usage.requests += 1
         usage.prompt_tokens += prompt_tokens
         usage.completion_tokens += completion_tokens
+
+    def on_document(self, listener: Callable[[str, Any], None]) -> None:
+        """Follow document events after pygls has applied them to its copy."""
+        self.document_listeners.append(listener)
+
+    def document_event(self, event: str, params: Any) -> None:
+        for listener in self.document_listeners:
+            try:
+                listener(event, params)
+            except Exception:
+                log.exception("document listener failed on %s", event)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run a background task, keeping a strong reference until it ends."""

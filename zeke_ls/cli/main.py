@@ -89,17 +89,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "serve":
         return serve(args)
     if command == "doctor":
-        from zeke_ls.doctor import run_doctor
+        from zeke_ls.cli.doctor import run_doctor
 
         return run_doctor(
             args.config, as_json=args.json, probe=not args.no_probe, timeout_s=args.timeout
         )
     if command == "models":
-        from zeke_ls.doctor import run_models
+        from zeke_ls.cli.doctor import run_models
 
         return run_models(args.config, as_json=args.json)
     if command == "ask":
-        from zeke_ls.providers.ask import run_ask
+        from zeke_ls.cli.ask import run_ask
 
         return run_ask(args.config, args.model, " ".join(args.prompt), args.system)
     if command == "glyph":
@@ -111,9 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from zeke_ls import log
-    from zeke_ls.server import create_server
-    from zeke_ls.settings import ConfigStore
+    from zeke_ls.core import log
+    from zeke_ls.core.server import create_server
+    from zeke_ls.config.store import ConfigStore
 
     tcp, ws = getattr(args, "tcp", None), getattr(args, "ws", None)
     log.setup(

@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from zeke_ls.config import ConfigProblem, ZekeConfig, secret_status
-from zeke_ls.health import EndpointHealth, probe_all
-from zeke_ls.routing import all_endpoints, all_routes
-from zeke_ls.settings import ConfigStore
+from zeke_ls.config.schema import ConfigProblem, ZekeConfig, secret_status
+from zeke_ls.providers.health import EndpointHealth, probe_all
+from zeke_ls.providers.routing import all_endpoints, all_routes
+from zeke_ls.config.store import ConfigStore
 
 
 def load(config_path: str | None) -> ConfigStore:

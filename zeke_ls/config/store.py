@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from zeke_ls.config import (
+from zeke_ls.config.schema import (
     ConfigProblem,
     ZekeConfig,
     semantic_problems,

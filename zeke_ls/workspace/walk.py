@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zeke_ls.paths import looks_binary
+from zeke_ls.workspace.paths import looks_binary
 
 SKIP_DIRS = {".git", ".hg", ".svn"}
 

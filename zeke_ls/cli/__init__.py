@@ -1,0 +1,1 @@
+"""The command line: serve, doctor, models, ask, glyph."""

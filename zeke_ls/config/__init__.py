@@ -1,0 +1,1 @@
+"""zeke.toml: schema (pydantic models), store (layers, reload, watch)."""

@@ -1,0 +1,1 @@
+"""The LSP core: server, JSON-RPC plumbing, session, logging."""

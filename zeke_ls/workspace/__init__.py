@@ -1,0 +1,1 @@
+"""Files under the workspace roots: confinement, the one walker."""
