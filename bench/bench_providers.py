@@ -35,8 +35,8 @@ import httpx
 from tests.fakes.provider import FakeProvider, Reply
 from tests.interop.litellm_proxy import MASTER_KEY, LiteLLMProxy, litellm_executable
 from zeke_ls.config.schema import ZekeConfig
-from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.base import ChatRequest
+from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.router import Router
 
 Timing = tuple[float, float]

@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from zeke_ls.glyph import fast, walk
+from zeke_ls.glyph import fast
+from zeke_ls.workspace import walk
 
 WORDS = [
     "def",

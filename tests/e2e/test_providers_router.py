@@ -14,8 +14,8 @@ import pytest
 from tests.fakes.provider import Reply
 from tests.harness import daemon_env, loopback_config
 from zeke_ls.config.schema import ZekeConfig
-from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, ProviderError
+from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.router import Router
 
 SECRET = "sk-test-secret-value-123"

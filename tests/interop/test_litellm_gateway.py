@@ -11,8 +11,8 @@ import pytest
 from tests.fakes.provider import FakeProvider
 from tests.interop.litellm_proxy import MASTER_KEY, LiteLLMProxy, litellm_executable
 from zeke_ls.config.schema import ZekeConfig
-from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.base import ChatRequest, ProviderError
+from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.router import Router
 
 pytestmark = [

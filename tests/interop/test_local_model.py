@@ -11,8 +11,8 @@ import pytest
 
 from tests.harness import daemon_env
 from zeke_ls.config.schema import ZekeConfig
-from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.base import ChatRequest, CompletionRequest
+from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.llamacpp import default_model_path
 from zeke_ls.providers.router import Router
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from zeke_ls.config.schema import SecretError, ZekeConfig, resolve_secret, secret_status
-from zeke_ls.providers.routing import all_endpoints, resolve
 from zeke_ls.config.store import ConfigStore, deep_merge, user_config_path
+from zeke_ls.providers.routing import all_endpoints, resolve
 
 SEED = Path(__file__).parent.parent / "fixtures" / "seed-zeke.toml"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.context.sets import confine, glob_matches, read_text, walk_files
-from zeke_ls.workspace.paths import relative_name
 from zeke_ls.core.rpc import NotFound, Refused
+from zeke_ls.workspace.paths import relative_name
 
 MAX_READ_CHARS = 20_000
 MAX_LIST = 200

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from zeke_ls.providers.health import HealthBook
-from zeke_ls.providers.base import ChatRequest, ProviderError
-from zeke_ls.providers.router import Router
 from zeke_ls.config.store import ConfigStore
+from zeke_ls.providers.base import ChatRequest, ProviderError
+from zeke_ls.providers.health import HealthBook
+from zeke_ls.providers.router import Router
 
 
 def run_ask(config_path: str | None, alias: str | None, prompt: str, system: str | None) -> int:

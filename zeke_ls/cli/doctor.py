@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from zeke_ls.config.schema import ConfigProblem, ZekeConfig, secret_status
+from zeke_ls.config.store import ConfigStore
 from zeke_ls.providers.health import EndpointHealth, probe_all
 from zeke_ls.providers.routing import all_endpoints, all_routes
-from zeke_ls.config.store import ConfigStore
 
 
 def load(config_path: str | None) -> ConfigStore:

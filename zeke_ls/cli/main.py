@@ -111,9 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from zeke_ls.config.store import ConfigStore
     from zeke_ls.core import log
     from zeke_ls.core.server import create_server
-    from zeke_ls.config.store import ConfigStore
 
     tcp, ws = getattr(args, "tcp", None), getattr(args, "ws", None)
     log.setup(

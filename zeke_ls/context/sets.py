@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.context.packer import utf16_to_index
-from zeke_ls.workspace.paths import looks_binary, relative_name, resolve_in_roots
 from zeke_ls.core.rpc import NotFound, Refused
+from zeke_ls.workspace.paths import looks_binary, relative_name, resolve_in_roots
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,6 @@ import os
 import stat
 import sys
 import threading
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -22,13 +20,12 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcPar
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
-from pygls.uris import to_fs_path
 
 from zeke_ls import __version__
 from zeke_ls.config.schema import ConfigProblem
+from zeke_ls.config.store import ConfigStore
 from zeke_ls.core.rpc import converter_factory
 from zeke_ls.core.session import Session
-from zeke_ls.config.store import ConfigStore
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from zeke_ls.chat.store import ChatStore
 from zeke_ls.config.schema import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.config.store import ConfigStore
 from zeke_ls.context.sets import ContextSet
 from zeke_ls.context.tokens import TokenCounter, encoding
 from zeke_ls.providers.health import HealthBook
-from zeke_ls.config.store import ConfigStore
 
 log = logging.getLogger(__name__)
 

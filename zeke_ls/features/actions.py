@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from zeke_ls.features.chat import ChatParams, run_chat
 from zeke_ls.core.rpc import parse_params
+from zeke_ls.features.chat import ChatParams, run_chat
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

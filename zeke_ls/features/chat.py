@@ -33,11 +33,11 @@ from zeke_ls.chat.tools import Workspace
 from zeke_ls.chat.wire import CamelParams, Range, TextDocumentId, check_range
 from zeke_ls.context.budget import Piece, pack
 from zeke_ls.context.sets import confine, read_text, slice_span
+from zeke_ls.core.rpc import NotFound, ProviderFailed, Refused, parse_params
 from zeke_ls.features.context import budget_for, open_texts, set_pieces
-from zeke_ls.workspace.paths import is_inside, relative_name
 from zeke_ls.providers.base import ProviderError
 from zeke_ls.providers.routing import effective_config, resolve
-from zeke_ls.core.rpc import NotFound, ProviderFailed, Refused, parse_params
+from zeke_ls.workspace.paths import is_inside, relative_name
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

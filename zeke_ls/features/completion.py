@@ -30,8 +30,8 @@ from zeke_ls.context.packer import (
     is_binary,
     relative_path,
 )
-from zeke_ls.providers.base import ProviderError
 from zeke_ls.core.rpc import ConfigInvalid, NotFound, ProviderFailed
+from zeke_ls.providers.base import ProviderError
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument

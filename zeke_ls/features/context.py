@@ -17,8 +17,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from zeke_ls.chat.wire import CamelParams, Range, check_range
 from zeke_ls.context.budget import Pack, Piece, pack
 from zeke_ls.context.sets import ContextItem, ContextSet
-from zeke_ls.features.models import alias_window
 from zeke_ls.core.rpc import NotFound, Refused, parse_params
+from zeke_ls.features.models import alias_window
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

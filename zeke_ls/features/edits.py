@@ -22,6 +22,7 @@ from pydantic import Field
 from pygls.protocol import default_converter
 from pygls.uris import from_fs_path, to_fs_path
 
+from zeke_ls.core.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
 from zeke_ls.patch.parse import ParseError, parse_edit
 from zeke_ls.patch.prompt import edit_messages
 from zeke_ls.patch.proposal import (
@@ -33,9 +34,8 @@ from zeke_ls.patch.proposal import (
     rebase,
 )
 from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit, plain_workspace_edit
-from zeke_ls.workspace.paths import relative_name, resolve_in_roots
 from zeke_ls.providers.base import ChatRequest, ProviderError
-from zeke_ls.core.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
+from zeke_ls.workspace.paths import relative_name, resolve_in_roots
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

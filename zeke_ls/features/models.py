@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Literal
 
 from zeke_ls.config.schema import FEATURES
+from zeke_ls.core.rpc import NotFound, Params, parse_params
 from zeke_ls.providers.base import ProviderError
 from zeke_ls.providers.routing import Route, all_routes, effective_config, resolve
-from zeke_ls.core.rpc import NotFound, Params, parse_params
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

@@ -9,8 +9,8 @@ from pydantic import Field
 
 from zeke_ls import __version__
 from zeke_ls.config.schema import FEATURES
-from zeke_ls.providers.routing import all_routes
 from zeke_ls.core.rpc import NotFound, Params, parse_params
+from zeke_ls.providers.routing import all_routes
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from zeke_ls.config.schema import ProviderConfig, SecretError, ZekeConfig, resolve_secret
-from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers import formats
 from zeke_ls.providers.base import (
     ChatRequest,
@@ -33,13 +32,14 @@ from zeke_ls.providers.base import (
     UnknownAlias,
 )
 from zeke_ls.providers.catalog import model_info
+from zeke_ls.providers.health import HealthBook
+from zeke_ls.providers.routing import Target, choose_auto, effective_config, resolve
 from zeke_ls.providers.transport import StatusError, Timeouts, request_json, stream_deltas
 from zeke_ls.providers.wire import Endpoint, HttpCall, WireFormat
-from zeke_ls.providers.routing import Target, choose_auto, effective_config, resolve
 
 if TYPE_CHECKING:
-    from zeke_ls.providers.llamacpp import LlamaCppManager
     from zeke_ls.core.session import Session
+    from zeke_ls.providers.llamacpp import LlamaCppManager
 
 log = logging.getLogger(__name__)
 
