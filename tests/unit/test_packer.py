@@ -12,15 +12,20 @@ from zeke_ls.context.packer import (
     CursorResolver,
     Snippet,
     clean_surrogates,
-    index_to_units,
-    index_to_utf16,
     line_bounds,
     relative_path,
     resolve_cursor,
-    units_to_index,
-    utf16_to_index,
 )
+from zeke_ls.context.positions import index_to_units, units_to_index
 from zeke_ls.context.tokens import TokenCounter
+
+
+def utf16_to_index(line: str, character: int) -> int:
+    return units_to_index(line, character, "utf-16")
+
+
+def index_to_utf16(line: str, index: int) -> int:
+    return index_to_units(line, index, "utf-16")
 
 
 def big_file(lines: int) -> str:

@@ -16,8 +16,8 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from zeke_ls.context.sets import confine, glob_matches, read_text, walk_files
 from zeke_ls.core.rpc import NotFound, Refused
+from zeke_ls.workspace.files import confine, glob_files, read_text, walk
 from zeke_ls.workspace.paths import relative_name
 
 MAX_READ_CHARS = 20_000
@@ -65,7 +65,7 @@ class Workspace:
         return text
 
     def list_files(self, glob: str | None = None) -> str:
-        files = glob_matches(glob, self.roots) if glob else list(walk_files(self.roots))
+        files = glob_files(glob, self.roots, MAX_LIST + 1).files if glob else list(walk(self.roots))
         names = [relative_name(p, self.roots) for p in files[:MAX_LIST]]
         more = f"\n[... {len(files) - MAX_LIST} more ...]" if len(files) > MAX_LIST else ""
         return "\n".join(names) + more if names else "no files"
@@ -76,7 +76,7 @@ class Workspace:
         except re.error as exc:
             return f"error: bad regular expression: {exc}"
         matches: list[str] = []
-        for path in walk_files(self.roots):
+        for path in walk(self.roots):
             name = relative_name(path, self.roots)
             if glob and not fnmatch(name, glob):
                 continue
@@ -87,9 +87,9 @@ class Workspace:
 
     def _search_file(self, path: Path, name: str, regex: re.Pattern[str], limit: int) -> list[str]:
         try:
-            text = read_text(path, self.max_bytes)
+            text = read_text(confine(path, self.roots), self.max_bytes)
         except (Refused, NotFound):
-            return []
+            return []  # e.g. a symlink out of the roots: never read
         found = []
         for number, line in enumerate(text.splitlines(), 1):
             if regex.search(line):

@@ -144,6 +144,10 @@ class EditConfig(Section):
     model: str = "code-smart"
     format: Literal["udiff", "search_replace", "whole"] = "search_replace"
     fuzzy_threshold: float = Field(default=0.9, gt=0, le=1)
+    proposal_ttl_s: int = Field(default=3600, gt=0)
+    """Proposals not accepted or rejected within this time expire."""
+    max_proposals: int = Field(default=32, gt=0)
+    """At most this many proposals wait; the oldest expires first."""
 
 
 class ContextConfig(Section):
@@ -153,6 +157,8 @@ class ContextConfig(Section):
     reserve_output_tokens: int = Field(default=1024, ge=0)
     max_file_bytes: int = Field(default=1_000_000, gt=0)
     surrounding_lines: int = Field(default=40, ge=0)
+    max_glob_files: int = Field(default=2000, gt=0)
+    """A glob pins at most this many files (the first ones, in path order)."""
 
 
 class GlyphConfig(Section):

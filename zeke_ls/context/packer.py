@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zeke_ls.context.positions import UTF16, index_to_units, units_to_index
 from zeke_ls.context.tokens import TokenCounter
 
-UTF16 = "utf-16"
 _EOL = re.compile(r"\r\n|\r|\n")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 SNIPPET_LINES = 40
@@ -74,53 +74,6 @@ def is_binary(text: str) -> bool:
 def clean_surrogates(text: str) -> str:
     """Replace lone UTF-16 surrogates (which cannot be encoded as UTF-8) with U+FFFD."""
     return _LONE_SURROGATE.sub("\ufffd", text)
-
-
-def _utf16_width(char: str) -> int:
-    return 2 if ord(char) > 0xFFFF else 1
-
-
-def _utf8_width(char: str) -> int:
-    code = ord(char)
-    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-
-
-def _utf32_width(char: str) -> int:
-    return 1
-
-
-_WIDTHS = {"utf-16": _utf16_width, "utf-8": _utf8_width, "utf-32": _utf32_width}
-
-
-def units_to_index(line: str, character: int, encoding: str = UTF16) -> int:
-    """The index in `line` of a column in the negotiated position encoding (UTF-16 unless the
-    client chose UTF-8 or UTF-32), clamped to the line, never inside a character."""
-    if line.isascii():
-        return max(0, min(character, len(line)))
-    width = _WIDTHS.get(encoding, _utf16_width)
-    units = 0
-    for index, char in enumerate(line):
-        units += width(char)
-        if units > character:
-            return index
-    return len(line)
-
-
-def index_to_units(line: str, index: int, encoding: str = UTF16) -> int:
-    """The column of an index in `line`, in the negotiated position encoding."""
-    head = line[:index]
-    if head.isascii():
-        return len(head)
-    width = _WIDTHS.get(encoding, _utf16_width)
-    return sum(width(char) for char in head)
-
-
-def utf16_to_index(line: str, character: int) -> int:
-    return units_to_index(line, character, UTF16)
-
-
-def index_to_utf16(line: str, index: int) -> int:
-    return index_to_units(line, index, UTF16)
 
 
 def line_bounds(text: str, line: int) -> tuple[int, int] | None:
@@ -186,9 +139,6 @@ class CursorResolver:
             if len(self._last) > MAX_REMEMBERED:
                 self._last.pop(next(iter(self._last)))
         return cursor
-
-    def forget(self, key: str) -> None:
-        self._last.pop(key, None)
 
     def _resume_point(self, key: str, text: str, line: int) -> tuple[int, int]:
         last = self._last.get(key)

@@ -5,6 +5,10 @@ one vanished file leaves the set alone). Every path is resolved and must lie ins
 root; binary and oversized files are refused with the reason. Texts are cached by (mtime,
 size), and a watchfiles task invalidates them on disk edits and removes deleted files, telling
 the client through a callback (the feature sends `zeke/contextChanged`).
+
+Pinning a glob of thousands of files is linear: reading and refusing files happens in
+`read_many()` (blocking: the Workspace service runs it in a worker thread), then `adopt()`
+inserts the items with one lookup each and recomputes the watched directories once.
 """
 
 from __future__ import annotations
@@ -20,16 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zeke_ls.context.packer import utf16_to_index
+from zeke_ls.context.budget import Piece
+from zeke_ls.context.positions import PositionCodec
 from zeke_ls.core.rpc import NotFound, Refused
-from zeke_ls.workspace.paths import looks_binary, relative_name, resolve_in_roots
+from zeke_ls.workspace.files import confine, read_text
+from zeke_ls.workspace.paths import relative_name
 
 log = logging.getLogger(__name__)
-
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
-             ".ruff_cache", ".pytest_cache", "target", "dist", "build", ".tox", "zig-cache",
-             ".zig-cache", "zig-out"}
-
 
 @dataclass(frozen=True)
 class Span:
@@ -64,59 +65,10 @@ class ContextItem:
         return f"{name} lines {self.span.start_line + 1}-{self.span.end_line + 1}"
 
 
-def confine(path: Path, roots: list[Path]) -> Path:
-    """The resolved path if it lies inside a root (symlinks resolved first), else Refused."""
-    if not roots:
-        raise Refused(f"{path}: no workspace roots are open, so no file can be read")
-    resolved = resolve_in_roots(path, roots)
-    if resolved is None:
-        raise Refused(f"{path} is outside the workspace roots ({', '.join(map(str, roots))})")
-    return resolved
-
-
-def read_text(path: Path, max_bytes: int) -> str:
-    """A UTF-8 text file's content; NotFound if it vanished, Refused if binary or too big."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise Refused(f"{path} is {size} bytes, over the limit of {max_bytes} bytes "
-                          "([context] max_file_bytes)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"{path} does not exist (deleted or moved?)") from None
-    except IsADirectoryError:
-        raise Refused(f"{path} is a directory; add a glob such as {path.name}/**/*") from None
-    except OSError as exc:
-        raise Refused(f"{path} cannot be read: {exc.strerror or exc}") from None
-    if looks_binary(data):
-        raise Refused(f"{path} is a binary file (it contains NUL bytes)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Refused(f"{path} is not UTF-8 text") from None
-
-
-def slice_span(text: str, span: Span) -> str:
+def slice_span(text: str, span: Span, codec: PositionCodec | None = None) -> str:
     """The text of a span, clipped to the text (a file may have shrunk since it was added)."""
-    lines = text.splitlines(keepends=True)
-    return text[line_offset(lines, span.start_line, span.start_char):
-                line_offset(lines, span.end_line, span.end_char)]
-
-
-def line_offset(lines: list[str], line: int, char: int) -> int:
-    """The string offset of (line, UTF-16 column), clipped to the end of the line and text."""
-    if line >= len(lines):
-        return sum(map(len, lines))
-    return sum(map(len, lines[:line])) + utf16_to_index(lines[line].rstrip("\r\n"), char)
-
-
-def walk_files(roots: list[Path]) -> Iterator[Path]:
-    """Every file under the roots, skipping VCS, dependency and build directories."""
-    for root in roots:
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-            for name in sorted(files):
-                yield Path(folder) / name
+    codec = codec or PositionCodec()
+    return codec.slice(text, (span.start_line, span.start_char), (span.end_line, span.end_char))
 
 
 @dataclass
@@ -136,7 +88,9 @@ class ContextSet:
 
     roots: Callable[[], list[Path]]
     max_bytes: Callable[[], int]
+    codec: Callable[[], PositionCodec] = PositionCodec
     items: dict[str, ContextItem] = field(default_factory=dict)
+    _keys: dict[tuple[Path, Span | None], str] = field(default_factory=dict)
     _cache: dict[Path, Cached] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _listeners: list[Listener] = field(default_factory=list)
@@ -151,25 +105,62 @@ class ContextSet:
         """Pin a file or a range of it; the same file/range twice is one item."""
         resolved = confine(path, self.roots())
         self.text(resolved)  # refuse binary, oversized and missing files now
-        for item in self.items.values():
-            if item.path == resolved and item.span == span:
-                return item
-        item = ContextItem(f"ctx-{next(self._ids)}", resolved, span, glob)
-        self.items[item.id] = item
+        item = self._insert(resolved, span, glob)
         self._watch_dirs_changed()
         return item
 
-    def add_glob(self, pattern: str) -> tuple[list[ContextItem], list[dict[str, str]]]:
-        """Pin every text file a glob matches under the roots; report the files refused."""
-        roots = self.roots()
-        added: list[ContextItem] = []
+    def read_many(self, paths: list[Path],
+                  stop: threading.Event | None = None) -> tuple[list[tuple[Path, Cached]],
+                                                               list[dict[str, str]]]:
+        """Read and vet files for pinning (blocking: run it in a worker thread)."""
+        accepted: list[tuple[Path, Cached]] = []
         skipped: list[dict[str, str]] = []
-        for path in glob_matches(pattern, roots):
+        roots, max_bytes = self.roots(), self.max_bytes()
+        for path in paths:
+            if stop is not None and stop.is_set():
+                break
             try:
-                added.append(self.add_file(path, glob=pattern))
+                resolved = confine(path, roots)
+                stat = resolved.stat()
+                accepted.append((resolved, Cached(stat.st_mtime_ns, stat.st_size,
+                                                  read_text(resolved, max_bytes))))
             except (Refused, NotFound) as exc:
-                skipped.append({"path": str(path), "reason": exc.message})
-        return added, skipped
+                skipped.append({"path": relative_name(path, roots), "reason": exc.message})
+            except FileNotFoundError:
+                skipped.append({"path": relative_name(path, roots),
+                                "reason": "the file disappeared while it was being read"})
+        return accepted, skipped
+
+    def adopt(self, accepted: list[tuple[Path, Cached]], glob: str | None) -> list[ContextItem]:
+        """Insert files read by `read_many` (on the event loop: no I/O here)."""
+        added = []
+        for path, cached in accepted:
+            self._cache[path] = cached
+            added.append(self._insert(path, None, glob))
+        self._watch_dirs_changed()
+        return added
+
+    def _insert(self, path: Path, span: Span | None, glob: str | None) -> ContextItem:
+        existing = self._keys.get((path, span))
+        if existing is not None and existing in self.items:
+            return self.items[existing]
+        item = ContextItem(f"ctx-{next(self._ids)}", path, span, glob)
+        self.items[item.id] = item
+        self._keys[(path, span)] = item.id
+        return item
+
+    def pieces(self, open_text: OpenText) -> tuple[list[Piece], list[dict[str, Any]]]:
+        """The items as budget pieces (open buffers win); items whose file vanished leave."""
+        pieces, vanished = [], []
+        for item in list(self.items.values()):
+            try:
+                text = self.item_text(item, open_text)
+            except (NotFound, Refused) as exc:
+                self._drop(item)
+                vanished.append({"id": item.id, "path": str(item.path), "reason": exc.message})
+                continue
+            pieces.append(Piece(item.id, item.kind, item.label(self.roots()), text))
+        return pieces, vanished
 
     def remove(self, item_id: str | None = None, path: Path | None = None) -> list[ContextItem]:
         """Remove one item by id, or every item of a file; NotFound when nothing matched."""
@@ -178,13 +169,18 @@ class ContextSet:
         if not found:
             raise NotFound(f"no context item {item_id or path}; see zeke/contextList")
         for item in found:
-            del self.items[item.id]
+            self._drop(item)
         self._forget_unused()
         return found
+
+    def _drop(self, item: ContextItem) -> None:
+        self.items.pop(item.id, None)
+        self._keys.pop((item.path, item.span), None)
 
     def clear(self) -> int:
         count = len(self.items)
         self.items.clear()
+        self._keys.clear()
         self._forget_unused()
         return count
 
@@ -215,7 +211,7 @@ class ContextSet:
         text = open_text(item.path) if open_text else None
         if text is None:
             text = self.text(item.path)
-        return slice_span(text, item.span) if item.span else text
+        return slice_span(text, item.span, self.codec()) if item.span else text
 
     # --- watching -----------------------------------------------------------------------------
 
@@ -272,20 +268,8 @@ class ContextSet:
             if item.path.exists():
                 changed.append({"id": item.id, "path": str(item.path)})
             else:
-                del self.items[item.id]
+                self._drop(item)
                 removed.append({"id": item.id, "path": str(item.path),
                                 "reason": "the file was deleted"})
         if changed or removed:
             self._emit({"changed": changed, "removed": removed})
-
-
-def glob_matches(pattern: str, roots: list[Path]) -> list[Path]:
-    """Files matching a glob: relative patterns under each root, absolute ones as given."""
-    if Path(pattern).is_absolute():
-        anchor = Path(Path(pattern).anchor)
-        candidates = anchor.glob(str(Path(pattern).relative_to(anchor)))
-    else:
-        candidates = (p for root in roots for p in root.glob(pattern))
-    found = sorted({p for p in candidates
-                    if p.is_file() and not SKIP_DIRS.intersection(p.parts)})
-    return found

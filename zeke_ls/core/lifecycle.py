@@ -43,7 +43,7 @@ def register_lifecycle(server: ZekeServer) -> None:
 
     @server.feature(types.INITIALIZE)
     def on_initialize(params: types.InitializeParams) -> None:
-        session.roots = workspace_roots(params)
+        session.workspace.set_roots(workspace_roots(params))
         settings.set_workspace_root(session.roots[0] if session.roots else None)
         options = params.initialization_options
         problems = [] if options is None else _overlay_problems(options, "initializationOptions")

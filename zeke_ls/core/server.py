@@ -13,13 +13,20 @@ import os
 import stat
 import sys
 import threading
+from collections.abc import Generator
 from typing import Any
 
+from cattrs import ClassValidationError, transform_error
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcParseError
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from zeke_ls import __version__
 from zeke_ls.config.schema import ConfigProblem
@@ -44,10 +51,22 @@ FEATURE_MODULES = [
 class ZekeProtocol(LanguageServerProtocol):
     """pygls's protocol, but malformed messages get a JSON-RPC error instead of silence."""
 
+    _initialize_seen = False
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, Any]:
+        """pygls's initialize, plus the custom surface as `experimental.zeke`."""
+        from zeke_ls.protocol import experimental_capability
+
+        result = yield from super().lsp_initialize(params)
+        result.capabilities.experimental = {"zeke": experimental_capability(__version__)}
+        return result
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
+            exc = name_bad_fields(exc)
             if "method" in data and data.get("id") is not None:
                 self._send_response(data["id"], error=exc.to_response_error())
             raise
@@ -58,13 +77,43 @@ class ZekeProtocol(LanguageServerProtocol):
                 JsonRpcInvalidRequest(message="not a JSON-RPC message object")
             )
             return
+        if self._refuse_out_of_lifecycle(message):
+            return
         super().handle_message(message)
+
+    def _refuse_out_of_lifecycle(self, message: Any) -> bool:
+        """LSP: a second `initialize` and any request after `shutdown` are InvalidRequest
+        (pygls would re-initialize, dropping every open document, or stay silent)."""
+        method, msg_id = getattr(message, "method", None), getattr(message, "id", None)
+        if method is None or msg_id is None:
+            return False
+        if self._shutdown and method != types.EXIT:
+            reason = f"{method}: the server is shut down; only `exit` is accepted now"
+        elif method == types.INITIALIZE and self._initialize_seen:
+            reason = "initialize: the server is already initialized"
+        else:
+            self._initialize_seen = self._initialize_seen or method == types.INITIALIZE
+            return False
+        self._send_response(msg_id, error=JsonRpcInvalidRequest(message=reason).to_response_error())
+        return True
 
     def send_error_without_id(self, error: JsonRpcException) -> None:
         """JSON-RPC wants `"id": null` when the request's id could not be read."""
         self._send_data(
             {"jsonrpc": "2.0", "id": None, "error": {"code": error.code, "message": error.message}}
         )
+
+
+def name_bad_fields(exc: JsonRpcException) -> JsonRpcException:
+    """pygls answers a standard method's bad params with a bare "Invalid Params"; name each
+    bad field the way `zeke/*` methods do (`params.position.line: expected int`)."""
+    cause = exc.__cause__
+    if not isinstance(exc, JsonRpcInvalidParams) or not isinstance(cause, ClassValidationError):
+        return exc
+    details = "; ".join(transform_error(cause, path="params"))
+    renamed = JsonRpcInvalidParams(message=f"invalid params: {details}")
+    renamed.__cause__ = cause
+    return renamed
 
 
 class ZekeServer(LanguageServer):
@@ -79,6 +128,7 @@ class ZekeServer(LanguageServer):
             protocol_cls=ZekeProtocol,
         )
         self.session = Session(settings=settings)
+        self.session.attach(lambda: self.workspace)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Answer a body that is not JSON with ParseError (id null); log everything else."""
@@ -101,8 +151,8 @@ class ZekeServer(LanguageServer):
             asyncio.run(self._serve_pipe())
         except BrokenPipeError:
             log.error("connection to the client is lost, shutting down")
-        except (KeyboardInterrupt, SystemExit):
-            pass
+        except KeyboardInterrupt:
+            pass  # SystemExit passes through: `exit` without `shutdown` must exit 1
 
     async def _serve_pipe(self) -> None:
         reader = asyncio.StreamReader()

@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zeke_ls.chat.store import ChatStore
-from zeke_ls.config.schema import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.config.schema import ConfigProblem, ZekeConfig
 from zeke_ls.config.store import ConfigStore
 from zeke_ls.context.sets import ContextSet
 from zeke_ls.context.tokens import TokenCounter, encoding
 from zeke_ls.providers.health import HealthBook
+from zeke_ls.services.documents import Documents
+from zeke_ls.services.edits import EditStore
+from zeke_ls.services.models import Models
+from zeke_ls.services.workspace import WorkspaceService
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +45,6 @@ class Usage:
 class Session:
     settings: ConfigStore
     health: HealthBook = field(default_factory=HealthBook)
-    roots: list[Path] = field(default_factory=list)
-    """Workspace roots: file access never leaves them."""
-    model_overrides: dict[str, str] = field(default_factory=dict)
-    """Feature -> alias chosen at run time by zeke/setModel; wins over the config."""
     usage: dict[str, Usage] = field(default_factory=dict)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -52,19 +52,47 @@ class Session:
     startup_problems: list[ConfigProblem] = field(default_factory=list)
     tokenizer_warm: bool = False
     chats: ChatStore = field(default_factory=ChatStore)  # zeke/chat conversations by id
-    context_set: ContextSet | None = None  # pinned context; created by features.context
+    context_set: ContextSet = field(init=False)  # what the user pinned for chat
     token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
-    edit_proposals: dict[str, Any] = field(default_factory=dict)  # zeke/edit proposals by editId
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
+    chat_runner: Callable[[Any], Awaitable[dict[str, Any]]] | None = None
+    """Runs one chat turn from raw `zeke/chat` params (set by features.chat; actions use it)."""
+    edit_proposer: Callable[..., Awaitable[dict[str, Any]]] | None = None
+    """(uri, range, instruction, alias, request_id) -> a `zeke/edit` result (features.edits)."""
+    pygls_workspace: Callable[[], Any] = field(default=lambda: None)
+    """pygls's workspace of the server this session belongs to (see attach)."""
+    status_sections: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    """Extra `zeke/status` blocks by name (a feature adds its own counters here)."""
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
     router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
+    # The services every feature uses (see ARCHITECTURE in README.md):
+    workspace: WorkspaceService = field(init=False)
+    documents: Documents = field(init=False)
+    models: Models = field(init=False)
+    edits: EditStore = field(init=False)
 
     def __post_init__(self) -> None:
         from zeke_ls.providers.router import Router  # late: providers import session's types
 
         self.router = Router.for_session(self)  # also registers its close in self.closers
+        self.workspace = WorkspaceService(lambda: self.config.context)
+        self.documents = Documents(lambda: self.pygls_workspace(), self.workspace)
+        self.models = Models(lambda: self.config, lambda: self.router)
+        self.edits = EditStore(lambda: self.config.edit)
+        self.context_set = ContextSet(lambda: self.roots,
+                                      lambda: self.config.context.max_file_bytes,
+                                      lambda: self.documents.codec)
+
+    def attach(self, pygls_workspace: Callable[[], Any]) -> None:
+        """Give the Documents service pygls's workspace (created at `initialize`)."""
+        self.pygls_workspace = pygls_workspace
+
+    @property
+    def roots(self) -> list[Path]:
+        """Workspace roots: file access never leaves them."""
+        return self.workspace.roots
 
     @property
     def config(self) -> ZekeConfig:
@@ -80,9 +108,7 @@ class Session:
 
     def model_for(self, feature: str) -> str:
         """The alias a feature uses now: a zeke/setModel choice, else the config's."""
-        if feature not in FEATURES:
-            raise ValueError(f"unknown feature {feature!r}")
-        return self.model_overrides.get(feature) or self.settings.config.feature_model(feature)
+        return self.models.for_feature(feature)
 
     def add_usage(self, alias: str, prompt_tokens: int, completion_tokens: int) -> None:
         usage = self.usage.setdefault(alias, Usage())

@@ -13,9 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from zeke_ls.core.rpc import parse_params
-from zeke_ls.features.chat import ChatParams, run_chat
-
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
 
@@ -78,7 +75,9 @@ async def run_command(server: ZekeServer, name: str, args: tuple[Any, ...]) -> d
     extra = argument.pop("message", "")
     argument["message"] = f"/{name} {extra}".strip()
     argument.setdefault("includeContext", False)
-    return await run_chat(server, parse_params(ChatParams, argument))
+    if server.session.chat_runner is None:
+        raise RuntimeError("the chat feature is not registered")
+    return await server.session.chat_runner(argument)
 
 
 def register(server: ZekeServer) -> None:

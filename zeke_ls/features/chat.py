@@ -15,9 +15,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
-from pygls.uris import to_fs_path
 
 from zeke_ls.chat.engine import Turn
 from zeke_ls.chat.prompts import (
@@ -30,14 +28,22 @@ from zeke_ls.chat.prompts import (
 )
 from zeke_ls.chat.store import ChatMessage, Conversation
 from zeke_ls.chat.tools import Workspace
-from zeke_ls.chat.wire import CamelParams, Range, TextDocumentId, check_range
 from zeke_ls.context.budget import Piece, pack
-from zeke_ls.context.sets import confine, read_text, slice_span
-from zeke_ls.core.rpc import NotFound, ProviderFailed, Refused, parse_params
-from zeke_ls.features.context import budget_for, open_texts, set_pieces
+from zeke_ls.core.rpc import Refused, ZekeError, parse_params
+from zeke_ls.protocol.chat import (
+    ChatClearResult,
+    ChatDelta,
+    ChatHistoryResult,
+    ChatIdParams,
+    ChatMessageJson,
+    ChatParams,
+    ChatResult,
+)
 from zeke_ls.providers.base import ProviderError
-from zeke_ls.providers.routing import effective_config, resolve
-from zeke_ls.workspace.paths import is_inside, relative_name
+from zeke_ls.services.budget import budget_for
+from zeke_ls.services.documents import parse_uri
+from zeke_ls.services.pinned import pinned_pieces
+from zeke_ls.services.uri import Uri
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
@@ -51,42 +57,7 @@ MESSAGE_OVERHEAD = 4
 """Tokens each message costs beyond its content (role and separators, per OpenAI's count)."""
 
 
-class ChatParams(CamelParams):
-    chat_id: str | None = None
-    message: str
-    text_document: TextDocumentId | None = None
-    range: Range | None = None
-    include_context: bool = True
-    model: str | None = None
-    diagnostics: list[dict[str, Any]] = Field(default_factory=list)
-    tools: bool = True
-    propose_edit: bool = False
-    """/fix and /test: also return an edit proposal from the patch pathway."""
-
-    @field_validator("message")
-    @classmethod
-    def _not_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the message is empty")
-        return value
-
-
-class ChatIdParams(CamelParams):
-    chat_id: str | None = None
-
-
 # --- the selection ---------------------------------------------------------------------------
-
-
-def document_text(server: ZekeServer, uri: str) -> str:
-    """An open buffer's text, else the file from disk (inside the roots only)."""
-    if uri in server.workspace.text_documents:
-        return server.workspace.get_text_document(uri).source
-    path = to_fs_path(uri)
-    if not path:
-        raise NotFound(f"document not open and not a file URI: {uri}")
-    session = server.session
-    return read_text(confine(Path(path), session.roots), session.config.context.max_file_bytes)
 
 
 def selection_of(server: ZekeServer, params: ChatParams) -> tuple[Selection | None, list[Piece]]:
@@ -95,18 +66,19 @@ def selection_of(server: ZekeServer, params: ChatParams) -> tuple[Selection | No
         if params.range is not None:
             raise JsonRpcInvalidParams(message="range given without textDocument")
         return None, []
-    uri = params.text_document.uri
-    text = document_text(server, uri)
+    documents = server.session.documents
+    uri = parse_uri(params.text_document.uri)
+    text = documents.text(uri)
+    name = documents.name(uri)
     if params.range is None:
-        return None, [Piece("document:" + uri, "selection", name_of(server, uri), text)]
-    span = params.range.span()
-    check_range(text, span, uri)
-    label = f"{name_of(server, uri)} lines {span.start_line + 1}-{span.end_line + 1}"
-    selection = Selection(label, language_of(server, uri), slice_span(text, span))
-    around = surrounding(text, span.start_line, span.end_line,
-                         server.session.config.context.surrounding_lines)
-    return selection, [Piece("surrounding:" + uri, "surrounding",
-                             f"{name_of(server, uri)} around the selection", around)]
+        return None, [Piece("document:" + uri.key, "selection", name, text)]
+    start, end = params.range.start.pair(), params.range.end.pair()
+    documents.check_range(text, start, end, uri)
+    label = f"{name} lines {start[0] + 1}-{end[0] + 1}"
+    selection = Selection(label, documents.language(uri), documents.slice(text, start, end))
+    around = surrounding(text, start[0], end[0], server.session.config.context.surrounding_lines)
+    return selection, [Piece("surrounding:" + uri.key, "surrounding",
+                             f"{name} around the selection", around)]
 
 
 def surrounding(text: str, first: int, last: int, count: int) -> str:
@@ -117,25 +89,14 @@ def surrounding(text: str, first: int, last: int, count: int) -> str:
     return before + "[... the selection ...]\n" + after
 
 
-def name_of(server: ZekeServer, uri: str) -> str:
-    path = to_fs_path(uri)
-    return relative_name(Path(path), server.session.roots) if path else uri
-
-
-def language_of(server: ZekeServer, uri: str) -> str:
-    if uri in server.workspace.text_documents:
-        return server.workspace.get_text_document(uri).language_id or ""
-    return Path(uri).suffix.lstrip(".")
-
-
-def open_document_pieces(server: ZekeServer, exclude: str | None) -> list[Piece]:
-    """Other open buffers inside the roots: the lowest tier of context."""
-    roots = server.session.roots
-    skip = to_fs_path(exclude) if exclude else None
-    skipped = Path(skip).resolve() if skip else None
-    return [Piece("document:" + str(path), "document", relative_name(path, roots), text)
-            for path, text in open_texts(server).items()
-            if path != skipped and is_inside(path, roots)]
+def open_document_pieces(server: ZekeServer, exclude: Uri | None,
+                         pinned: set[Path]) -> list[Piece]:
+    """Other open buffers inside the roots, not already pinned whole: the lowest tier."""
+    session = server.session
+    skipped = exclude.path.resolve() if exclude is not None and exclude.path else None
+    return [Piece("document:" + str(path), "document", session.workspace.relative(path), text)
+            for path, text in session.documents.open_texts().items()
+            if path != skipped and path not in pinned and session.workspace.inside(path)]
 
 
 # --- prompt assembly -------------------------------------------------------------------------
@@ -172,9 +133,10 @@ def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: 
                                 MESSAGE_OVERHEAD for m in history)
     vanished: list[dict[str, Any]] = []
     if params.include_context:
-        doc = params.text_document.uri if params.text_document else None
-        pinned, vanished = set_pieces(server)
-        pieces += pinned + open_document_pieces(server, doc)
+        doc = parse_uri(params.text_document.uri) if params.text_document else None
+        pinned, vanished = pinned_pieces(session)
+        whole = {i.path for i in session.context_set.items.values() if i.span is None}
+        pieces += pinned + open_document_pieces(server, doc, whole)
     packed = pack(pieces, room, session.token_counter)
     if packed.included:
         system += "\n\nWorkspace context:\n\n" + packed.render()
@@ -184,14 +146,6 @@ def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: 
 
 
 # --- running a turn --------------------------------------------------------------------------
-
-
-def check_alias(session: Session, alias: str) -> None:
-    try:
-        resolve(effective_config(session.config), alias)
-    except KeyError:
-        known = ", ".join(sorted(effective_config(session.config).aliases))
-        raise NotFound(f'unknown alias "{alias}"; known aliases: {known}') from None
 
 
 EDIT_INSTRUCTIONS = {
@@ -207,17 +161,16 @@ async def edit_proposal(server: ZekeServer, command: str | None, params: ChatPar
     chat client that only shows text is not charged a second model call."""
     if command not in EDIT_INSTRUCTIONS or not params.propose_edit or not params.text_document:
         return None
-    from zeke_ls.features.edits import PROGRESS, propose_edit
-
+    propose_edit = server.session.edit_proposer
+    if propose_edit is None:
+        return None
     request_id = server.protocol.msg_id
     instruction = " ".join(part for part in (EDIT_INSTRUCTIONS[command], text) if part)
     if command == "fix" and params.diagnostics:
         instruction += "\nDiagnostics:\n" + format_diagnostics(params.diagnostics)
     rng = params.range.model_dump() if params.range else None
     try:
-        return await propose_edit(server, params.text_document.uri, rng, instruction, None,
-                                  lambda data: server.notify(PROGRESS, {"requestId": request_id,
-                                                                        **data}))
+        return await propose_edit(params.text_document.uri, rng, instruction, None, request_id)
     except asyncio.CancelledError:
         return {"cancelled": True}
     except JsonRpcException as exc:
@@ -229,9 +182,9 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
     session = server.session
     chat = session.chats.get_or_create(params.chat_id)
     command, text = slash_command(params.message)
-    alias = params.model or session.model_for("chat")
-    check_alias(session, alias)
-    messages, context, prompt = assemble(server, params, chat, alias, command, text)
+    alias = session.models.check(params.model) if params.model else session.model_for("chat")
+    messages, context, prompt = await session.workspace.run(assemble, server, params, chat,
+                                                            alias, command, text)
     base = {"chatId": chat.id, "requestId": server.protocol.msg_id}
     turn = new_turn(server, params, alias, messages, base, command)
     chat.messages.append(ChatMessage("user", prompt))
@@ -242,15 +195,16 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
     except asyncio.CancelledError:
         reply.cancelled = True  # answer with the partial message instead of an error
     except ProviderError as exc:
-        raise failed(server, base, reply, turn, exc) from None
+        raise failed(server, base, reply, turn, exc, alias) from None
     fill(reply, turn)
-    result = {**base, "message": {"role": "assistant", "content": turn.text},
-              "model": turn.model, "alias": alias, "usage": turn.usage_json(),
-              "finishReason": reply.finish_reason, "cancelled": reply.cancelled,
-              "command": command, "toolSteps": turn.tool_steps, "context": context}
+    result = ChatResult(
+        chat_id=chat.id, request_id=base["requestId"],
+        message=ChatMessageJson(role="assistant", content=turn.text), model=turn.model,
+        alias=alias, usage=turn.usage_json(), finish_reason=reply.finish_reason,
+        cancelled=reply.cancelled, command=command, tool_steps=turn.tool_steps, context=context)
     if not reply.cancelled and (proposal := await edit_proposal(server, command, params, text)):
-        result["edit"] = proposal
-    return result
+        result.edit = proposal
+    return result.dump()
 
 
 def slash_command(message: str) -> tuple[str | None, str]:
@@ -265,19 +219,22 @@ def new_turn(server: ZekeServer, params: ChatParams, alias: str, messages: list[
     """A turn whose every delta goes straight out as a `zeke/chatDelta`."""
     session = server.session
     tools = Workspace(session.roots, session.config.context.max_file_bytes) if params.tools else None
-    return Turn(session.router, alias, messages, lambda event: server.notify(DELTA, base | event),
+    def relay(event: dict[str, Any]) -> None:
+        server.notify(DELTA, ChatDelta.model_validate(base | event).dump())
+
+    return Turn(session.router, alias, messages, relay,
                 workspace=tools, max_steps=session.config.chat.max_tool_steps,
                 temperature=session.config.chat.temperature, intent=command or "chat")
 
 
 def failed(server: ZekeServer, base: dict[str, Any], reply: ChatMessage, turn: Turn,
-           exc: ProviderError) -> ProviderFailed:
+           exc: ProviderError, alias: str) -> ZekeError:
     """Keep the partial answer with the error, end the delta stream with it, return the error."""
     fill(reply, turn)
     reply.error = str(exc)
-    error = ProviderFailed(f"chat failed: {exc}", data={
-        "provider": exc.provider, "endpoint": exc.endpoint, "status": exc.status})
-    server.notify(DELTA, base | {"text": "", "error": {"code": error.code, "message": error.message}})
+    error = server.session.models.error(exc, "chat", alias)
+    server.notify(DELTA, ChatDelta.model_validate(
+        base | {"text": "", "error": {"code": error.code, "message": error.message}}).dump())
     return error
 
 
@@ -292,13 +249,17 @@ def register(server: ZekeServer) -> None:
     async def chat(params: Any) -> dict[str, Any]:
         return await run_chat(server, parse_params(ChatParams, params))
 
+    server.session.chat_runner = lambda params: run_chat(server, parse_params(ChatParams, params))
+
     @server.feature(HISTORY)
     def history(params: Any) -> dict[str, Any]:
         chat_id = parse_params(ChatIdParams, params).chat_id
         if chat_id is None:
-            return {"chats": [{"chatId": i} for i in server.session.chats.ids()]}
-        return server.session.chats.get(chat_id).to_json()
+            chats = [{"chatId": i} for i in server.session.chats.ids()]
+            return ChatHistoryResult(chats=chats).dump()
+        return ChatHistoryResult.model_validate(server.session.chats.get(chat_id).to_json()).dump()
 
     @server.feature(CLEAR)
     def clear(params: Any) -> dict[str, Any]:
-        return {"cleared": server.session.chats.clear(parse_params(ChatIdParams, params).chat_id)}
+        cleared = server.session.chats.clear(parse_params(ChatIdParams, params).chat_id)
+        return ChatClearResult(cleared=cleared).dump()

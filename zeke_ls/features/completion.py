@@ -16,7 +16,6 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -26,12 +25,13 @@ from zeke_ls.context.packer import (
     Cursor,
     PackedContext,
     Snippet,
-    index_to_units,
     is_binary,
     relative_path,
 )
-from zeke_ls.core.rpc import ConfigInvalid, NotFound, ProviderFailed
+from zeke_ls.context.positions import index_to_units
+from zeke_ls.core.rpc import ConfigInvalid
 from zeke_ls.providers.base import ProviderError
+from zeke_ls.services.documents import parse_uri
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -57,10 +57,7 @@ class Prepared:
 
 def find_document(server: ZekeServer, uri: str) -> TextDocument:
     """An open document; never one read from disk behind the client's back."""
-    document = server.workspace.text_documents.get(unquote(uri))
-    if document is None:
-        raise NotFound(f"document is not open: {uri}")
-    return document
+    return server.session.documents.require_open(parse_uri(uri))
 
 
 def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
@@ -87,15 +84,15 @@ def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
 
 def position_encoding(server: ZekeServer) -> str:
     """The encoding negotiated at initialize: `utf-16` unless the client offered another."""
-    kind = server.workspace.position_encoding
-    return str(getattr(kind, "value", kind) or "utf-16")
+    return server.session.documents.codec.encoding
 
 
 def other_documents(server: ZekeServer, uri: str) -> list[Snippet]:
     """The most recently opened other documents, as snippet candidates."""
     found = []
+    this = parse_uri(uri).key
     for other_uri, document in reversed(server.workspace.text_documents.items()):
-        if other_uri == unquote(uri):
+        if parse_uri(other_uri).key == this:
             continue
         text = document.source[:8000]
         if not is_binary(text):
@@ -116,7 +113,8 @@ async def suggestions(server: ZekeServer, engine: CompletionEngine, prepared: Pr
     except ProviderError as exc:
         log.warning("completion failed: %s", exc)
         if invoked:
-            raise ProviderFailed(str(exc)) from None
+            raise server.session.models.error(exc, "completion",
+                                              server.session.model_for("completion")) from None
         server.window_log_message(types.LogMessageParams(
             type=types.MessageType.Warning, message=f"zeke completion: {exc}"))
         return []

@@ -3,22 +3,36 @@
 The context set is what the user pinned for chat: files, ranges, globs. Listing packs it
 against the budget of the alias in use (its context window minus the tokens reserved for the
 answer), so the client can show what fits before sending a message. Disk edits and deletions
-reach the client as `zeke/contextChanged`.
+reach the client as `zeke/contextChanged`. Walking, reading and counting run in a worker
+thread (a glob over a large repository must not freeze the daemon), with `$/progress` and
+cancellation, capped by `[context] max_glob_files`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import asyncio
 from typing import TYPE_CHECKING, Any
 
-from pydantic import model_validator
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import from_fs_path
 
-from zeke_ls.chat.wire import CamelParams, Range, check_range
 from zeke_ls.context.budget import Pack, Piece, pack
-from zeke_ls.context.sets import ContextItem, ContextSet
-from zeke_ls.core.rpc import NotFound, Refused, parse_params
-from zeke_ls.features.models import alias_window
+from zeke_ls.context.sets import ContextItem, ContextSet, Span
+from zeke_ls.core.progress import WorkProgress
+from zeke_ls.core.rpc import NotFound, parse_params
+from zeke_ls.protocol.common import Range
+from zeke_ls.protocol.context import (
+    ContextAddParams,
+    ContextAddResult,
+    ContextChanged,
+    ContextClearResult,
+    ContextListing,
+    ContextListParams,
+    ContextRemoveParams,
+    ContextRemoveResult,
+)
+from zeke_ls.services.budget import budget_for
+from zeke_ls.services.documents import parse_uri
+from zeke_ls.services.pinned import pinned_pieces
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
@@ -29,99 +43,59 @@ CLEAR = "zeke/contextClear"
 CHANGED = "zeke/contextChanged"
 
 
-class AddParams(CamelParams):
-    uri: str | None = None
-    range: Range | None = None
-    glob: str | None = None
-
-    @model_validator(mode="after")
-    def _one_target(self) -> AddParams:
-        if (self.uri is None) == (self.glob is None):
-            raise ValueError("give either uri (with an optional range) or glob")
-        return self
+def span_of(rng: Range) -> Span:
+    return Span(rng.start.line, rng.start.character, rng.end.line, rng.end.character)
 
 
-class RemoveParams(CamelParams):
-    id: str | None = None
-    uri: str | None = None
-
-
-class ListParams(CamelParams):
-    model: str | None = None
-    """Budget against this alias instead of the chat feature's."""
-
-
-def uri_path(uri: str) -> Path:
-    path = to_fs_path(uri)
-    if not path:
-        raise Refused(f"{uri} is not a file URI")
-    return Path(path)
-
-
-def context_set_of(server: ZekeServer) -> ContextSet:
-    """The session's context set, created (and its watcher started) on first use."""
+async def add(server: ZekeServer, params: ContextAddParams) -> ContextAddResult:
     session = server.session
-    if session.context_set is None:
-        session.context_set = ContextSet(lambda: session.roots,
-                                         lambda: session.config.context.max_file_bytes)
-        session.context_set.subscribe(lambda event: on_changed(server, event))
-        session.spawn(session.context_set.watch())
-    return session.context_set
-
-
-def open_texts(server: ZekeServer) -> dict[Path, str]:
-    """Open editor buffers by resolved path: they win over the disk (unsaved edits count)."""
-    found: dict[Path, str] = {}
-    for uri, document in server.workspace.text_documents.items():
-        path = to_fs_path(uri)
-        if path:
-            found[Path(path).resolve()] = document.source
-    return found
-
-
-def add(server: ZekeServer, params: AddParams) -> dict[str, Any]:
-    context = context_set_of(server)
+    context = session.context_set
     if params.glob is not None:
-        added, skipped = context.add_glob(params.glob)
-        if not added and not skipped:
+        async with WorkProgress(server, f"Zeke: pinning {params.glob}") as progress:
+            found = await session.workspace.glob(params.glob, progress)
+            progress.report(f"reading {len(found.files)} files")
+            accepted, skipped = await session.workspace.run(context.read_many, found.files,
+                                                            progress.cancelled)
+            if progress.cancelled.is_set():
+                raise asyncio.CancelledError
+        if not accepted and not skipped:
             raise NotFound(f"glob {params.glob!r} matched no files in the workspace roots")
+        added = context.adopt(accepted, params.glob)
+        extra: dict[str, Any] = {}
+        if found.truncated:
+            cap = session.config.context.max_glob_files
+            extra = {"truncated": True, "message": f"the glob matched more than {cap} files; "
+                     f"only the first {cap} were pinned ([context] max_glob_files)"}
     else:
         assert params.uri is not None
-        path = uri_path(params.uri)
-        span = params.range.span() if params.range else None
-        if span is not None:
-            resolved = path.resolve()
-            text = open_texts(server).get(resolved)
-            check_range(context.text(resolved) if text is None else text, span, params.uri)
-        added, skipped = [context.add_file(path, span)], []
-    report = listing(server, None)
+        added, skipped, extra = [await add_one(server, params)], [], {}
+    report = await listing(server, None)
     ids = {item.id for item in added}
-    return {"added": [i for i in report["items"] if i["id"] in ids], "skipped": skipped, **report}
+    return ContextAddResult(added=[i for i in report.items if i["id"] in ids], skipped=skipped,
+                            **report.dump(), **extra)
 
 
-def remove(server: ZekeServer, params: RemoveParams) -> dict[str, Any]:
+async def add_one(server: ZekeServer, params: ContextAddParams) -> ContextItem:
+    """One file or range: confined before anything is read (issue: a range check used to
+    read a file outside the roots first, and told its length)."""
+    session = server.session
+    uri = parse_uri(params.uri)
+    path = session.documents.path(uri)
+    span = span_of(params.range) if params.range else None
+    if params.range is not None:
+        text = await session.workspace.run(session.documents.text, uri)
+        session.documents.check_range(text, params.range.start.pair(), params.range.end.pair(),
+                                      uri)
+    return await session.workspace.run(session.context_set.add_file, path, span)
+
+
+async def remove(server: ZekeServer, params: ContextRemoveParams) -> ContextRemoveResult:
     if params.id is None and params.uri is None:
         raise NotFound("give the id (or uri) of the item to remove")
-    path = uri_path(params.uri) if params.uri else None
-    removed = context_set_of(server).remove(params.id, path)
-    return {"removed": [r.id for r in removed], **listing(server, None)}
-
-
-def set_pieces(server: ZekeServer) -> tuple[list[Piece], list[dict[str, Any]]]:
-    """The set's items as budget pieces; items whose file vanished leave the set."""
-    context = context_set_of(server)
-    texts = open_texts(server)
-    pieces, vanished = [], []
-    for item in list(context.items.values()):
-        try:
-            text = context.item_text(item, texts.get)
-        except (NotFound, Refused) as exc:
-            context.items.pop(item.id, None)
-            vanished.append({"id": item.id, "uri": from_fs_path(str(item.path)),
-                             "reason": exc.message})
-            continue
-        pieces.append(Piece(item.id, item.kind, item.label(server.session.roots), text))
-    return pieces, vanished
+    path = parse_uri(params.uri).path if params.uri else None
+    removed = server.session.context_set.remove(params.id, path)
+    report = await listing(server, None)
+    return ContextRemoveResult(removed=[r.id for r in removed], **report.dump())
 
 
 def item_json(item: ContextItem, piece: Piece, packed: Pack, session: Session) -> dict[str, Any]:
@@ -139,27 +113,28 @@ def item_json(item: ContextItem, piece: Piece, packed: Pack, session: Session) -
     return data
 
 
-def budget_for(session: Session, alias: str) -> int:
-    return alias_window(session, alias) - session.config.context.reserve_output_tokens
-
-
-def listing(server: ZekeServer, alias: str | None) -> dict[str, Any]:
-    session = server.session
-    alias = alias or session.model_for("chat")
-    pieces, vanished = set_pieces(server)
+def compute_listing(session: Session, alias: str) -> ContextListing:
+    """Pack the set against an alias's budget (blocking: counts tokens)."""
+    pieces, vanished = pinned_pieces(session)
     budget = budget_for(session, alias)
     packed = pack(pieces, budget, session.token_counter)
-    items = context_set_of(server).items
-    listed = [item_json(items[p.key], p, packed, session) for p in pieces]
-    total = sum(item["tokens"] for item in listed)
-    return {"items": listed, "total": total, "used": packed.used, "budget": budget,
-            "alias": alias, "fits": not packed.dropped and not packed.trimmed,
-            "dropped": [d.to_json() for d in packed.dropped], "vanished": vanished}
+    items = session.context_set.items
+    listed = [item_json(items[p.key], p, packed, session) for p in pieces if p.key in items]
+    return ContextListing(
+        items=listed, total=sum(item["tokens"] for item in listed), used=packed.used,
+        budget=budget, alias=alias, fits=not packed.dropped and not packed.trimmed,
+        dropped=[d.to_json() for d in packed.dropped], vanished=vanished)
+
+
+async def listing(server: ZekeServer, alias: str | None) -> ContextListing:
+    session = server.session
+    alias = session.models.check(alias) if alias else session.models.for_feature("chat")
+    return await session.workspace.run(compute_listing, session, alias)
 
 
 def on_changed(server: ZekeServer, event: dict[str, Any]) -> None:
     """Tell the client which pinned files changed on disk (with new counts) or left the set."""
-    context = context_set_of(server)
+    context = server.session.context_set
     changed = []
     for entry in event["changed"]:
         item = context.items.get(entry["id"])
@@ -167,28 +142,45 @@ def on_changed(server: ZekeServer, event: dict[str, Any]) -> None:
             continue
         try:
             tokens = server.session.token_counter.count(context.item_text(item))
-        except (NotFound, Refused) as exc:
-            tokens, entry["error"] = 0, exc.message
-        changed.append({"id": item.id, "uri": from_fs_path(str(item.path)), "tokens": tokens,
-                        **({"error": entry["error"]} if "error" in entry else {})})
+            changed.append({"id": item.id, "uri": from_fs_path(str(item.path)), "tokens": tokens})
+        except Exception as exc:
+            changed.append({"id": item.id, "uri": from_fs_path(str(item.path)), "tokens": 0,
+                            "error": getattr(exc, "message", str(exc))})
     removed = [{"id": e["id"], "uri": from_fs_path(e["path"]), "reason": e["reason"]}
                for e in event["removed"]]
-    server.notify(CHANGED, {"changed": changed, "removed": removed})
+    server.notify(CHANGED, ContextChanged(changed=changed, removed=removed).dump())
+
+
+def start_watching(server: ZekeServer) -> ContextSet:
+    session = server.session
+    session.context_set.subscribe(lambda event: on_changed(server, event))
+    return session.context_set
 
 
 def register(server: ZekeServer) -> None:
+    watching: list[bool] = []
+
+    def context_set() -> ContextSet:
+        if not watching:  # the watcher task starts with the first use of the set
+            watching.append(True)
+            start_watching(server)
+            server.session.spawn(server.session.context_set.watch())
+        return server.session.context_set
+
     @server.feature(ADD)
-    def context_add(params: Any) -> dict[str, Any]:
-        return add(server, parse_params(AddParams, params))
+    async def context_add(params: Any) -> dict[str, Any]:
+        context_set()
+        return (await add(server, parse_params(ContextAddParams, params))).dump()
 
     @server.feature(REMOVE)
-    def context_remove(params: Any) -> dict[str, Any]:
-        return remove(server, parse_params(RemoveParams, params))
+    async def context_remove(params: Any) -> dict[str, Any]:
+        context_set()
+        return (await remove(server, parse_params(ContextRemoveParams, params))).dump()
 
     @server.feature(LIST)
-    def context_list(params: Any) -> dict[str, Any]:
-        return listing(server, parse_params(ListParams, params).model)
+    async def context_list(params: Any) -> dict[str, Any]:
+        return (await listing(server, parse_params(ContextListParams, params).model)).dump()
 
     @server.feature(CLEAR)
     def context_clear(params: Any) -> dict[str, Any]:
-        return {"removed": context_set_of(server).clear()}
+        return ContextClearResult(removed=context_set().clear()).dump()

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pydantic import Field
 from pygls.protocol import default_converter
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import from_fs_path
 
-from zeke_ls.core.rpc import NotFound, Params, ProviderFailed, Refused, StaleDocument, parse_params
+from zeke_ls.core.rpc import NotFound, Refused, StaleDocument, ToolFailed, parse_params
+from zeke_ls.glyph.client import GlyphError
 from zeke_ls.patch.parse import ParseError, parse_edit
 from zeke_ls.patch.prompt import edit_messages
 from zeke_ls.patch.proposal import (
@@ -34,7 +33,18 @@ from zeke_ls.patch.proposal import (
     rebase,
 )
 from zeke_ls.patch.workspace_edit import FileChange, build_workspace_edit, plain_workspace_edit
+from zeke_ls.protocol.edits import (
+    AcceptParams,
+    AcceptResult,
+    EditParams,
+    EditProgress,
+    EditResult,
+    RejectParams,
+    RejectResult,
+)
 from zeke_ls.providers.base import ChatRequest, ProviderError
+from zeke_ls.services.documents import parse_uri
+from zeke_ls.services.edits import Proposal, closed_write, preflight, write_all
 from zeke_ls.workspace.paths import relative_name, resolve_in_roots
 
 if TYPE_CHECKING:
@@ -49,49 +59,32 @@ EDIT, ACCEPT, REJECT, PROGRESS = (
 Progress = Callable[[dict[str, Any]], None]
 
 
-class TextDocumentId(Params):
-    uri: str
-
-
-class EditParams(Params):
-    text_document: TextDocumentId = Field(alias="textDocument")
-    range: dict[str, Any] | None = None
-    instruction: str = Field(min_length=1)
-    alias: str | None = None
-
-
-class AcceptParams(Params):
-    edit_id: str = Field(alias="editId")
-    hunks: list[str] | None = None
-
-
-class RejectParams(Params):
-    edit_id: str = Field(alias="editId")
-
-
 def register(server: ZekeServer) -> None:
+    def proposer(uri: str, rng: dict[str, Any] | None, instruction: str, alias: str | None,
+                 request_id: Any) -> Any:
+        def progress(data: dict[str, Any]) -> None:
+            server.notify(PROGRESS, EditProgress(request_id=request_id, **data).dump())
+
+        return propose_edit(server, uri, rng, instruction, alias, progress)
+
+    server.session.edit_proposer = proposer
+
     @server.feature(EDIT)
     async def on_edit(params: Any) -> dict[str, Any]:
         args = parse_params(EditParams, params)
-        request_id = server.protocol.msg_id
-
-        def progress(data: dict[str, Any]) -> None:
-            server.notify(PROGRESS, {"requestId": request_id, **data})
-
-        return await propose_edit(
-            server, args.text_document.uri, args.range, args.instruction, args.alias, progress
-        )
+        rng = args.range.model_dump() if args.range else None
+        return await proposer(args.text_document.uri, rng, args.instruction, args.alias,
+                              server.protocol.msg_id)
 
     @server.feature(ACCEPT)
     async def on_accept(params: Any) -> dict[str, Any]:
-        return await accept_edit(server, parse_params(AcceptParams, params))
+        return (await accept_edit(server, parse_params(AcceptParams, params))).dump()
 
     @server.feature(REJECT)
     def on_reject(params: Any) -> dict[str, Any]:
         edit_id = parse_params(RejectParams, params).edit_id
-        if server.session.edit_proposals.pop(edit_id, None) is None:
-            raise NotFound(f"unknown or already settled edit id: {edit_id}")
-        return {"editId": edit_id, "rejected": True}
+        server.session.edits.reject(edit_id)
+        return RejectResult(edit_id=edit_id, rejected=True).dump()
 
 
 # --- proposing ------------------------------------------------------------------------------
@@ -107,11 +100,11 @@ async def propose_edit(
 ) -> dict[str, Any]:
     """Ask the model for an edit of `uri` and return the proposal (stored until settled)."""
     session = server.session
-    edit_id = f"edit-{uuid.uuid4().hex[:12]}"
+    edit_id = session.edits.new_id()
+    alias = session.models.check(alias) if alias else session.model_for("edit")
     target = await load_source(server, uri)
     if target.text is None:
         raise NotFound(f"no such file: {uri}")
-    alias = alias or session.model_for("edit")
     answer = await _generate(server, target, range, instruction, alias, edit_id, on_progress)
     on_progress({"editId": edit_id, "phase": "matching"})
     try:
@@ -121,10 +114,10 @@ async def propose_edit(
             f"the model's answer holds no usable edit: {exc}", data={"modelOutput": answer[-4000:]}
         ) from None
     files = await _propose_files(server, target, patches)
-    session.edit_proposals[edit_id] = files
+    session.edits.add(edit_id, files)
     result = _proposal_json(server, edit_id, files, instruction)
-    on_progress({"editId": edit_id, "phase": "done", "hunks": result["hunks"]})
-    return result
+    on_progress({"editId": edit_id, "phase": "done", "hunks": result.hunks})
+    return result.dump()
 
 
 async def _generate(
@@ -151,7 +144,7 @@ async def _generate(
                     parts.append(delta.text)
                     on_progress({"editId": edit_id, "phase": "generating", "text": delta.text})
     except ProviderError as exc:
-        raise ProviderFailed(str(exc)) from None
+        raise server.session.models.error(exc, "edit", alias) from None
     return "".join(parts)
 
 
@@ -189,7 +182,7 @@ def _same_file(path: str, target: Source) -> bool:
 
 def _proposal_json(
     server: ZekeServer, edit_id: str, files: list[FileProposal], label: str
-) -> dict[str, Any]:
+) -> EditResult:
     shown = [f for f in files if not _refused_whole(f) and (f.after != f.source.text or f.whole)]
     changes = [
         FileChange(
@@ -202,12 +195,12 @@ def _proposal_json(
         for f in shown
     ]
     edit = build_workspace_edit(changes, label, _encoding(server))
-    return {
-        "editId": edit_id,
-        "edit": _converter().unstructure(edit),
-        "diff": display_diff(shown),
-        "hunks": [{"file": f.source.uri, **o.to_json()} for f in files for o in f.outcomes],
-    }
+    return EditResult(
+        edit_id=edit_id,
+        edit=_converter().unstructure(edit),
+        diff=display_diff(shown),
+        hunks=[{"file": f.source.uri, **o.to_json()} for f in files for o in f.outcomes],
+    )
 
 
 @functools.cache
@@ -223,11 +216,20 @@ def _refused_whole(f: FileProposal) -> bool:
 # --- accepting ------------------------------------------------------------------------------
 
 
-async def accept_edit(server: ZekeServer, args: AcceptParams) -> dict[str, Any]:
-    """Apply the chosen (default: every applied) hunks of a proposal, or refuse precisely."""
-    files: list[FileProposal] | None = server.session.edit_proposals.get(args.edit_id)
-    if files is None:
-        raise NotFound(f"unknown or already settled edit id: {args.edit_id}")
+async def accept_edit(server: ZekeServer, args: AcceptParams) -> AcceptResult:
+    """Apply the chosen (default: every applied) hunks of a proposal, all or nothing."""
+    proposal = server.session.edits.take(args.edit_id)  # before any await: one accept wins
+    try:
+        result = await _accept(server, proposal, args)
+    except BaseException:
+        server.session.edits.put_back(proposal)  # nothing was changed (or it was restored)
+        raise
+    server.session.edits.settle(proposal)
+    return result
+
+
+async def _accept(server: ZekeServer, proposal: Proposal, args: AcceptParams) -> AcceptResult:
+    files = proposal.files
     applicable = {o.id for f in files for o in f.outcomes if o.status == "applied"}
     chosen = set(args.hunks) if args.hunks is not None else applicable
     unknown = chosen - applicable
@@ -236,17 +238,28 @@ async def accept_edit(server: ZekeServer, args: AcceptParams) -> dict[str, Any]:
             f"hunk(s) {', '.join(sorted(unknown))} were refused or do not exist in {args.edit_id}"
         )
     changes = await _current_changes(server, files, chosen)
-    open_changes = [(c, s) for c, s in changes if s.is_open]
-    if open_changes:
-        await _apply_in_editor(server, [c for c, _ in open_changes])
-    for change, _ in (c for c in changes if not c[1].is_open):
-        await _write_through_glyph(server, change)
-    del server.session.edit_proposals[args.edit_id]
-    return {
-        "editId": args.edit_id,
-        "applied": sorted(chosen, key=lambda i: int(i[1:])),
-        "files": [c.uri for c, _ in changes],
-    }
+    open_changes = [c for c, s in changes if s.is_open]
+    closed = [closed_write(c, _path_of(server, c.uri),
+                           _path_of(server, c.new_uri) if c.new_uri else _path_of(server, c.uri))
+              for c, s in changes if not s.is_open]
+    preflight(closed)
+
+    async def apply_open() -> None:
+        if open_changes:
+            await _apply_in_editor(server, open_changes)
+
+    if closed:
+        try:
+            await write_all(glyph_client(server), closed, apply_open)
+        except GlyphError as exc:
+            raise glyph_error(exc) from None
+    else:
+        await apply_open()
+    return AcceptResult(
+        edit_id=args.edit_id,
+        applied=sorted(chosen, key=lambda i: int(i[1:])),
+        files=[c.uri for c, _ in changes],
+    )
 
 
 async def _current_changes(
@@ -281,16 +294,9 @@ async def _apply_in_editor(server: ZekeServer, changes: list[FileChange]) -> Non
         raise Refused(f"the editor did not apply the edit: {result.failure_reason or 'declined'}")
 
 
-async def _write_through_glyph(server: ZekeServer, change: FileChange) -> None:
-    glyph = glyph_client(server)
-    path = _path_of(server, change.uri)
-    if change.after is None:
-        await glyph.delete_file(path)
-        return
-    target = _path_of(server, change.new_uri) if change.new_uri else path
-    await glyph.write_file(target, change.after)
-    if change.new_uri:
-        await glyph.delete_file(path)
+def glyph_error(exc: GlyphError) -> Refused | ToolFailed:
+    """Glyph refusing a path is Refused (-32005); failing or unreachable is ToolFailed."""
+    return Refused(exc.message) if exc.refused else ToolFailed(exc.message)
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -305,19 +311,15 @@ async def load_source(server: ZekeServer, uri: str) -> Source:
         return Source(document.uri, display, document.source, document.version, is_open=True)
     if not path.exists():
         return Source(uri, display, None)
-    return Source(uri, display, await glyph_client(server).read_file(path))
+    try:
+        return Source(uri, display, await glyph_client(server).read_file(path))
+    except GlyphError as exc:
+        raise glyph_error(exc) from None
 
 
 def _open_document(server: ZekeServer, uri: str, path: Path) -> Any:
     """The open document for a file, whatever spelling of its URI the client used."""
-    documents = server.workspace.text_documents
-    if uri in documents:
-        return documents[uri]
-    for doc_uri, document in documents.items():
-        fs_path = to_fs_path(doc_uri) if doc_uri.startswith("file:") else None
-        if fs_path and Path(fs_path).resolve() == path:
-            return document
-    return None
+    return server.session.documents.find(parse_uri(uri))
 
 
 def glyph_client(server: ZekeServer) -> Any:
@@ -335,13 +337,7 @@ def glyph_client(server: ZekeServer) -> Any:
 
 def _path_of(server: ZekeServer, uri: str) -> Path:
     """The real path behind a file URI, refused unless inside a workspace root."""
-    fs_path = to_fs_path(uri) if uri.startswith("file:") else None
-    if not fs_path:
-        raise Refused(f"not a file URI: {uri}")
-    real = resolve_in_roots(Path(fs_path), server.session.roots)
-    if real is None:
-        raise Refused(f"outside the workspace roots: {fs_path}")
-    return real
+    return server.session.documents.path(parse_uri(uri))
 
 
 def _uri_for(server: ZekeServer, path: str) -> str:
@@ -364,5 +360,4 @@ def _edit_capabilities(server: ZekeServer) -> types.WorkspaceEditClientCapabilit
 
 
 def _encoding(server: ZekeServer) -> str:
-    encoding = server.workspace.position_encoding
-    return str(getattr(encoding, "value", encoding) or "utf-16")
+    return server.session.documents.codec.encoding

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
 from zeke_ls import __version__
-from zeke_ls.config.schema import FEATURES
-from zeke_ls.core.rpc import NotFound, Params, parse_params
+from zeke_ls.core.rpc import parse_params
+from zeke_ls.protocol.session import DocumentStateParams, DocumentStateResult, StatusResult
 from zeke_ls.providers.routing import all_routes
+from zeke_ls.services.documents import parse_uri
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
@@ -19,57 +18,47 @@ STATUS = "zeke/status"
 DOCUMENT_STATE = "zeke/documentState"
 
 
-class TextDocumentId(Params):
-    uri: str
-
-
-class DocumentStateParams(Params):
-    text_document: TextDocumentId = Field(alias="textDocument")
-    include_text: bool = Field(default=False, alias="includeText")
-
-
-def status_report(server: ZekeServer) -> dict[str, Any]:
+def status_report(server: ZekeServer) -> StatusResult:
     session = server.session
     config = session.config
-    return {
-        "version": __version__,
-        "configSources": session.settings.sources,
-        "problems": [p.to_json() for p in session.settings.problems],
-        "workspaceRoots": [str(root) for root in session.roots],
-        "aliases": [route.to_json() for route in all_routes(config)],
-        "features": {feature: session.model_for(feature) for feature in FEATURES},
-        "gateway": config.api.base_url,
-        "health": session.health.snapshot(),
-        "usage": {alias: usage.to_json() for alias, usage in session.usage.items()},
-        "completion": dict(session.completion_stats),
-    }
+    return StatusResult(
+        version=__version__,
+        config_sources=session.settings.sources,
+        problems=[p.to_json() for p in session.settings.problems],
+        workspace_roots=[str(root) for root in session.roots],
+        aliases=[route.to_json() for route in all_routes(config)],
+        features=session.models.features(),
+        gateway=config.api.base_url,
+        health=session.health.snapshot(),
+        usage={alias: usage.to_json() for alias, usage in session.usage.items()},
+        completion=dict(session.completion_stats),
+        edits={"pending": len(session.edits)},
+        **{name: report() for name, report in session.status_sections.items()},
+    )
 
 
-def document_state(server: ZekeServer, params: DocumentStateParams) -> dict[str, Any]:
+def document_state(server: ZekeServer, params: DocumentStateParams) -> DocumentStateResult:
     """The daemon's view of an open document, so a client can check that sync is intact."""
-    uri = params.text_document.uri
-    if uri not in server.workspace.text_documents:
-        raise NotFound(f"document not open: {uri}")
-    document = server.workspace.get_text_document(uri)
+    document = server.session.documents.require_open(parse_uri(params.text_document.uri))
     text = document.source
-    state: dict[str, Any] = {
-        "uri": uri,
-        "version": document.version,
-        "languageId": document.language_id,
-        "lineCount": len(document.lines),
-        "utf16Length": len(text.encode("utf-16-le")) // 2,
-        "sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-    }
+    state = DocumentStateResult(
+        uri=document.uri,
+        version=document.version,
+        language_id=document.language_id,
+        line_count=len(document.lines),
+        utf16_length=len(text.encode("utf-16-le", "surrogatepass")) // 2,
+        sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+    )
     if params.include_text:
-        state["text"] = text
+        state.text = text
     return state
 
 
 def register(server: ZekeServer) -> None:
     @server.feature(STATUS)
     def status(params: Any) -> dict[str, Any]:
-        return status_report(server)
+        return status_report(server).dump()
 
     @server.feature(DOCUMENT_STATE)
     def state(params: Any) -> dict[str, Any]:
-        return document_state(server, parse_params(DocumentStateParams, params))
+        return document_state(server, parse_params(DocumentStateParams, params)).dump()

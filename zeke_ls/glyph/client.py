@@ -6,7 +6,7 @@ owns the `AsyncExitStack`: anyio's transports must be entered and exited by the 
 and shutdown (a different task) only signals it and waits, under a lock. Daemon operations
 are mapped to the server's tool names (`[services.glyph] tool_names`), and paths are always
 sent absolute, which the embedded server, Glyph and the reference filesystem server all
-accept. A server that dies mid-call gives `ToolFailed` and is restarted on the next call.
+accept. A server that dies mid-call gives `GlyphError` and is restarted on the next call.
 """
 
 from __future__ import annotations
@@ -23,9 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.config.schema import GlyphConfig
-from zeke_ls.core.rpc import ToolFailed
 
 log = logging.getLogger(__name__)
+
+class GlyphError(Exception):
+    """Glyph failed, is unreachable, or refused a call (`refused`: it answered with an error,
+    e.g. a path outside its roots). The services layer maps it to a JSON-RPC error."""
+
+    def __init__(self, message: str, *, refused: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.refused = refused
+
 
 OPERATIONS = ("read_file", "write_file", "delete_file", "scan", "search", "list_directory")
 
@@ -53,12 +62,16 @@ class GlyphClient:
     async def delete_file(self, path: Path) -> None:
         await self.call("delete_file", {"path": str(path)})
 
+    async def ready(self) -> None:
+        """Connect now (a preflight before the first write of an accept)."""
+        await self._ensure()
+
     async def call(self, operation: str, arguments: dict[str, Any]) -> Any:
-        """Call the tool mapped to `operation`; ToolFailed on any failure, with the reason."""
+        """Call the tool mapped to `operation`; GlyphError on any failure, with the reason."""
         name = self.tool_name(operation)
         session = await self._ensure()
         if self.tools and name not in self.tools:
-            raise ToolFailed(
+            raise GlyphError(
                 f"Glyph has no tool {name!r} for {operation} (it offers: "
                 f"{', '.join(self.tools)}); set [services.glyph] tool_names"
             )
@@ -68,9 +81,9 @@ class GlyphClient:
             )
         except Exception as exc:
             await self.close()
-            raise ToolFailed(f"Glyph failed during {name}: {_describe(exc)}") from None
+            raise GlyphError(f"Glyph failed during {name}: {_describe(exc)}") from None
         if getattr(result, "is_error", False):
-            raise ToolFailed(f"Glyph {name} refused: {_text(result)}", data={"tool": name})
+            raise GlyphError(f"Glyph {name} refused: {_text(result)}", refused=True)
         return result
 
     async def _ensure(self) -> Any:
@@ -85,7 +98,7 @@ class GlyphClient:
                 self._session = await asyncio.wait_for(ready, self.config.timeout_ms / 1000 + 10)
             except Exception as exc:
                 await self._close_locked()
-                raise ToolFailed(
+                raise GlyphError(
                     f"cannot start Glyph ({self.describe()}): {_describe(exc)}"
                 ) from None
             return self._session
@@ -113,7 +126,7 @@ class GlyphClient:
         transport = self.config.mcp_transport
         if transport == "websocket":
             if not self.config.mcp_url:
-                raise ToolFailed("[services.glyph] mcp_transport = 'websocket' needs mcp_url")
+                raise GlyphError("[services.glyph] mcp_transport = 'websocket' needs mcp_url")
             return websocket_transport(self.config.mcp_url)
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -125,7 +138,7 @@ class GlyphClient:
         if self.config.mcp_transport == "stdio":
             configured = self.config.mcp_command
             if not configured:
-                raise ToolFailed("[services.glyph] mcp_transport = 'stdio' needs mcp_command")
+                raise GlyphError("[services.glyph] mcp_transport = 'stdio' needs mcp_command")
             return shlex.split(configured) if isinstance(configured, str) else list(configured)
         roots = [arg for root in self.roots for arg in ("--root", str(root))]
         return [
@@ -143,7 +156,7 @@ class GlyphClient:
             return f"websocket {self.config.mcp_url}"
         try:
             return " ".join(self.command())
-        except ToolFailed as exc:
+        except GlyphError as exc:
             return str(exc)
 
     async def close(self) -> None:

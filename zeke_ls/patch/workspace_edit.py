@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from zeke_ls.context.positions import PositionCodec
+
 ANNOTATION_ID = "zekeEdit"
 
 
@@ -30,17 +32,8 @@ class FileChange:
 
 def position_at(text: str, offset: int, encoding: str = "utf-16") -> types.Position:
     """The LSP position of a character offset; columns counted in `encoding` code units."""
-    line = text.count("\n", 0, offset)
-    line_start = text.rfind("\n", 0, offset) + 1
-    return types.Position(line=line, character=_units(text[line_start:offset], encoding))
-
-
-def _units(segment: str, encoding: str) -> int:
-    if encoding == "utf-8":
-        return len(segment.encode("utf-8"))
-    if encoding == "utf-32":
-        return len(segment)
-    return len(segment.encode("utf-16-le")) // 2
+    line, character = PositionCodec.of(encoding).position(text, offset)
+    return types.Position(line=line, character=character)
 
 
 def minimal_edits(before: str, after: str, encoding: str = "utf-16") -> list[types.TextEdit]:
@@ -187,15 +180,7 @@ def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str = "ut
 
 
 def _offset(text: str, pos: types.Position, encoding: str) -> int:
-    lines = text.split("\n")
-    base = sum(len(line) + 1 for line in lines[: pos.line])
-    line = lines[pos.line] if pos.line < len(lines) else ""
-    units = 0
-    for index, char in enumerate(line):
-        if units >= pos.character:
-            return base + index
-        units += _units(char, encoding)
-    return base + len(line)
+    return PositionCodec.of(encoding).offset(text, pos.line, pos.character)
 
 
 def unified_diff(path: str, before: str | None, after: str | None) -> str:
