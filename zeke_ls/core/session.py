@@ -76,7 +76,9 @@ class Session:
     def __post_init__(self) -> None:
         from zeke_ls.providers.router import Router  # late: providers import session's types
 
-        self.router = Router.for_session(self)  # also registers its close in self.closers
+        # Config from the store, health into the book, usage counted, closed at shutdown.
+        self.router = Router(lambda: self.config, self.health, self.add_usage, self.spawn)
+        self.closers.append(self.router.aclose)
         self.workspace = WorkspaceService(lambda: self.config.context)
         self.documents = Documents(lambda: self.pygls_workspace(), self.workspace)
         self.models = Models(lambda: self.config, lambda: self.router)

@@ -38,7 +38,6 @@ from zeke_ls.providers.transport import StatusError, Timeouts, request_json, str
 from zeke_ls.providers.wire import Endpoint, HttpCall, WireFormat
 
 if TYPE_CHECKING:
-    from zeke_ls.core.session import Session
     from zeke_ls.providers.llamacpp import LlamaCppManager
 
 log = logging.getLogger(__name__)
@@ -64,14 +63,6 @@ class Router:
         self.cooldown_until: dict[str, float] = {}
         """Endpoint URL -> monotonic time before which it is tried last (429 Retry-After)."""
         self._probing = False
-
-    @classmethod
-    def for_session(cls, session: Session) -> Router:
-        """The session's router: config from its store, health into its book, usage counted,
-        closed at shutdown."""
-        router = cls(lambda: session.config, session.health, session.add_usage, session.spawn)
-        session.closers.append(router.aclose)
-        return router
 
     @property
     def config(self) -> ZekeConfig:
