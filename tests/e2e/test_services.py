@@ -358,7 +358,7 @@ async def test_a_glob_skips_ignored_trees_and_is_capped(tmp_path, fake):
     config = loopback_config(fake.url, "[context]\nmax_glob_files = 100\n")
     async with zeke_session(tmp_path, config, root=root) as client:
         added = await rpc(client, "zeke/contextAdd", {"glob": "**/*.py"})
-        with pytest.raises(Exception, match="outside|climbs") as outside:
+        with pytest.raises(Exception, match=r"outside|climbs") as outside:
             await rpc(client, "zeke/contextAdd", {"glob": "../**/*.py"})
     paths = [item["uri"] for item in added["added"]]
     assert len(paths) == 100 and added["truncated"] is True
