@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -91,9 +92,13 @@ class CompletionEngine:
         self.session = session
         self.packer = ContextPacker(session.token_counter)
         self.cursors = CursorResolver()
-        self.cache = CompletionCache(session.config.completion.cache_size)
         self.stats = EngineStats()
         self._inflight: dict[str, asyncio.Task[list[str]]] = {}
+
+    @functools.cached_property
+    def cache(self) -> CompletionCache:
+        # On first use: reading the config at start-up would load pydantic and the schema.
+        return CompletionCache(self.session.config.completion.cache_size)
 
     async def suggest(self, key: str, ctx: PackedContext, count: int) -> list[str]:
         """Up to `count` suggestions; [] when superseded by a newer request for `key`."""

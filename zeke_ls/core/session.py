@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -11,15 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zeke_ls.chat.store import ChatStore
-from zeke_ls.config.schema import FEATURES, ConfigProblem, ZekeConfig
+from zeke_ls.config.problems import ConfigProblem
 from zeke_ls.config.store import ConfigStore
-from zeke_ls.context.sets import ContextSet
 from zeke_ls.context.tokens import TokenCounter, encoding
 from zeke_ls.providers.health import HealthBook
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from zeke_ls.config.schema import ZekeConfig
+    from zeke_ls.context.sets import ContextSet
     from zeke_ls.providers.router import Router
 
 
@@ -59,12 +61,14 @@ class Session:
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
-    router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
 
-    def __post_init__(self) -> None:
+    @functools.cached_property
+    def router(self) -> Router:
+        """The provider layer: router.chat(alias, ChatRequest(...)). Built on first use, as it
+        loads httpx and every wire format; also registers its close in self.closers."""
         from zeke_ls.providers.router import Router  # late: providers import session's types
 
-        self.router = Router.for_session(self)  # also registers its close in self.closers
+        return Router.for_session(self)
 
     @property
     def config(self) -> ZekeConfig:
@@ -80,6 +84,8 @@ class Session:
 
     def model_for(self, feature: str) -> str:
         """The alias a feature uses now: a zeke/setModel choice, else the config's."""
+        from zeke_ls.config.schema import FEATURES
+
         if feature not in FEATURES:
             raise ValueError(f"unknown feature {feature!r}")
         return self.model_overrides.get(feature) or self.settings.config.feature_model(feature)

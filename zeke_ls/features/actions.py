@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from zeke_ls.core.rpc import parse_params
-from zeke_ls.features.chat import ChatParams, run_chat
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
@@ -74,6 +73,8 @@ def matches_kind(kind: str, only: list[str]) -> bool:
 
 async def run_command(server: ZekeServer, name: str, args: tuple[Any, ...]) -> dict[str, Any]:
     """`zeke.<name> {textDocument, range, diagnostics?, chatId?, message?, model?}`."""
+    from zeke_ls.features.chat import ChatParams, run_chat  # the chat engine loads on first use
+
     argument = dict(args[0]) if args and isinstance(args[0], dict) else {}
     extra = argument.pop("message", "")
     argument["message"] = f"/{name} {extra}".strip()
