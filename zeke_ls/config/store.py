@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +64,8 @@ def read_toml(path: Path) -> tuple[Layer | None, list[ConfigProblem]]:
                 "check the file's permissions and encoding (UTF-8)",
             )
         ]
+    import tomllib  # ~20 ms: only once a config file exists
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
