@@ -7,7 +7,6 @@ plain JSON; `collect()` records a custom notification's params as plain JSON.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -127,7 +126,3 @@ def open_document(
         )
     )
     return uri
-
-
-def dump(value: Any) -> str:
-    return json.dumps(to_plain(value), indent=2, default=str)

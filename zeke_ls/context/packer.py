@@ -187,9 +187,6 @@ class CursorResolver:
                 self._last.pop(next(iter(self._last)))
         return cursor
 
-    def forget(self, key: str) -> None:
-        self._last.pop(key, None)
-
     def _resume_point(self, key: str, text: str, line: int) -> tuple[int, int]:
         last = self._last.get(key)
         if last is None or last[1] > line:

@@ -34,7 +34,6 @@ class ZekeError(JsonRpcException):
     """Base of zeke_ls's own error codes (the JSON-RPC server-error range)."""
 
     CODE = -32000
-    MESSAGE = "zeke_ls error"
 
     def __init__(self, message: str, data: Any = None):
         super().__init__(code=self.CODE, message=message, data=data)

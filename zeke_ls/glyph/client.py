@@ -27,8 +27,6 @@ from zeke_ls.core.rpc import ToolFailed
 
 log = logging.getLogger(__name__)
 
-OPERATIONS = ("read_file", "write_file", "delete_file", "scan", "search", "list_directory")
-
 
 class GlyphClient:
     def __init__(self, config: GlyphConfig, roots: list[Path], max_bytes: int = 2_000_000):
