@@ -7,10 +7,10 @@ plain JSON; `collect()` records a custom notification's params as plain JSON.
 
 from __future__ import annotations
 
-import json
+import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -129,5 +129,17 @@ def open_document(
     return uri
 
 
-def dump(value: Any) -> str:
-    return json.dumps(to_plain(value), indent=2, default=str)
+async def wait_for(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll `condition` until it is true; fail naming `what` after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def wait_for_log(client: LanguageClient, text: str, timeout: float = 10.0) -> None:
+    """Wait for a `window/logMessage` from the daemon containing `text`."""
+    await wait_for(
+        lambda: any(text in m.message for m in client.log_messages), f"log {text!r}", timeout
+    )

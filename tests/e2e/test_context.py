@@ -7,7 +7,14 @@ import asyncio
 import pytest
 
 from tests.fakes.provider import Reply
-from tests.harness import collect, loopback_config, open_document, rpc, zeke_session
+from tests.harness import (
+    collect,
+    loopback_config,
+    open_document,
+    rpc,
+    wait_for_log,
+    zeke_session,
+)
 from zeke_ls.context.tokens import encode
 
 
@@ -100,7 +107,7 @@ async def test_file_changed_on_disk_updates_the_set_and_deleted_file_leaves(tmp_
         changes = collect(client, "zeke/contextChanged")
         added = await rpc(client, "zeke/contextAdd", {"uri": target.as_uri()})
         item_id = added["added"][0]["id"]
-        await asyncio.sleep(0.3)  # let the watcher start on the new directory
+        await wait_for_log(client, f"context watcher started: [{str(target.parent.resolve())!r}]")
         new_text = "def a():\n    return 'a much longer alpha value than before'\n" * 9
         target.write_text(new_text)
         await until(lambda: any(c["changed"] for c in changes))

@@ -10,7 +10,15 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.harness import daemon_env, loopback_config, open_document, rpc, zeke_session
+from tests.harness import (
+    daemon_env,
+    loopback_config,
+    open_document,
+    rpc,
+    wait_for,
+    wait_for_log,
+    zeke_session,
+)
 
 
 async def test_status_reports_config_and_aliases(tmp_path, fake):
@@ -119,7 +127,7 @@ async def test_junk_initialization_options_show_one_error_and_daemon_serves(tmp_
     async with zeke_session(
         tmp_path, loopback_config(fake.url), init_options={"zeke": ["junk"]}
     ) as client:
-        await asyncio.sleep(0.2)
+        await wait_for(lambda: client.messages, "the config error message")  # sent at initialized
         status = await rpc(client, "zeke/status")
     errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert len(errors) == 1 and "expected a table" in errors[0]
@@ -154,14 +162,14 @@ async def test_did_change_configuration_overlays_and_bad_values_keep_last_good(t
 async def test_config_file_hot_reload_and_invalid_edit_keeps_last_good(tmp_path, fake):
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         config_file = tmp_path / "zeke.toml"
-        await asyncio.sleep(0.5)  # let the watcher start
+        await wait_for_log(client, "config watcher started")
         config_file.write_text(loopback_config(fake.url, '[aliases.extra]\nroute = "openai:x"\n'))
         assert await wait_until(client, lambda s: "extra" in {a["alias"] for a in s["aliases"]})
         config_file.write_text("this is [not toml")
-        for _ in range(100):
-            if any(m.type == types.MessageType.Error for m in client.messages):
-                break
-            await asyncio.sleep(0.05)
+        await wait_for(
+            lambda: any(m.type == types.MessageType.Error for m in client.messages),
+            "the TOML error message",
+        )
         status = await rpc(client, "zeke/status")
     assert "extra" in {a["alias"] for a in status["aliases"]}
     [error] = [m.message for m in client.messages if m.type == types.MessageType.Error]

@@ -3,8 +3,6 @@ line, cycled, dismissed, and stale requests cancelled while typing."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.fakes.provider import Reply
@@ -53,11 +51,23 @@ def test_ghost_text_appears_at_cursor_and_tab_accepts(nvim, fake, code_file):
     assert ghost_marks(nvim) == []
 
 
+def count_inline_answers(nvim):
+    """Count answered inline requests in `_G.zeke_test.answered` (an LspRequest autocmd)."""
+    nvim.lua("""_G.zeke_test = { answered = 0 }
+        vim.api.nvim_create_autocmd('LspRequest', { callback = function(ev)
+          local request = ev.data.request
+          if request.type == 'complete' and request.method == 'textDocument/inlineCompletion' then
+            _G.zeke_test.answered = _G.zeke_test.answered + 1
+          end
+        end })""")
+
+
 def test_tab_without_suggestion_inserts_a_tab(nvim, fake, code_file):
     fake.default = Reply(chunks=[""])
     nvim.open(code_file)
+    count_inline_answers(nvim)
     nvim.feed("5GI")
-    time.sleep(0.3)
+    nvim.wait_for("_G.zeke_test.answered > 0", what="the (empty) inline answer")
     nvim.feed("<Tab>")
     assert nvim.lines()[4] == "    print(add(1, 2))"  # the python ftplugin expands tabs
     assert ghost_marks(nvim) == []
@@ -139,9 +149,11 @@ def test_typing_fast_cancels_stale_requests(nvim, fake, code_file):
         end })""")
     nvim.feed("2GA")
     assert nvim.wait_for(SHOWN) == "warm"
-    for key in "abc":
-        nvim.feed(key)
-        time.sleep(0.15)  # longer than the debounce: each key has a request in flight
+    for typed in ["a", "ab", "abc"]:
+        nvim.feed(typed[-1])
+        # each key has its request in flight before the next key cancels it
+        assert fake.wait_for(lambda ending=f"return {typed}": any(
+            r.json["prompt"].endswith(ending) for r in fake.calls("/completions")))
     assert nvim.wait_for(SHOWN, timeout=10) == "fast"
     assert nvim.lua("return _G.zeke_test.cancels") >= 2
     stale = [r for r in fake.calls("/completions") if not r.json["prompt"].endswith(("return ", "abc"))]
@@ -160,7 +172,12 @@ def test_no_requests_from_buffers_the_daemon_does_not_see(nvim, fake, code_file)
         end })""")
     nvim.nvim.command("ZekeChat")  # the chat input line is a prompt buffer, not a file
     nvim.feed("hello")
-    time.sleep(0.3)
+    # A timer as long as the debounce, started after the typing, fires after any debounce
+    # timer the typing started (libuv runs equal timeouts in start order).
+    nvim.lua("""_G.zeke_test.debounced = false
+        vim.defer_fn(function() _G.zeke_test.debounced = true end,
+                     require('zeke.config').current.inline.debounce_ms)""")
+    nvim.wait_for("_G.zeke_test.debounced", what="the debounce delay to pass")
     assert nvim.lua("return _G.zeke_test.inline") == 0
     assert fake.calls("/completions") == []
     assert nvim.lua(f"return {SHOWN}") is None

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from zeke_ls.core.server import create_server
+from zeke_ls.core.surface import SERVER_NOTIFICATIONS, experimental_capability
 from zeke_ls.protocol import METHODS, tables
 
 DOC = Path(__file__).resolve().parents[2] / "protocol.md"
@@ -39,8 +40,11 @@ def test_hand_written_params_tables_match_the_models():
     assert checked >= 1
 
 
-def test_the_server_registers_exactly_the_documented_methods():
+def test_the_server_registers_and_advertises_exactly_the_documented_methods():
     server = create_server()
     registered = {name for name in server.protocol.fm.features if name.startswith("zeke/")}
     client_bound = {m.name for m in METHODS if m.kind == "server notification"}
     assert registered == {m.name for m in METHODS} - client_bound
+    assert set(SERVER_NOTIFICATIONS) == client_bound
+    advertised = experimental_capability("x", server.protocol.fm.features)["methods"]
+    assert advertised == sorted(m.name for m in METHODS)

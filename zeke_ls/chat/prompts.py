@@ -39,8 +39,6 @@ class Selection:
     label: str
     language: str
     text: str
-    surrounding: str = ""
-    surrounding_label: str = ""
 
 
 class UnknownCommand(ValueError):

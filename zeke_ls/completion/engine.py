@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zeke_ls.completion.cache import CompletionCache
@@ -47,15 +48,6 @@ class Plan:
     open_stream: Callable[[float], AsyncGenerator[Delta, None]]
     extract: Extract
     cache_model: str
-
-
-@dataclass
-class EngineStats:
-    upstream_started: int = 0
-    upstream_completed: int = 0
-    superseded: int = 0
-    cache_hits: int = 0
-    counters: dict[str, int] = field(default_factory=dict)
 
 
 def _plain(answer: str, ctx: PackedContext) -> str:
@@ -91,9 +83,12 @@ class CompletionEngine:
         self.session = session
         self.packer = ContextPacker(session.token_counter)
         self.cursors = CursorResolver()
-        self.cache = CompletionCache(session.config.completion.cache_size)
-        self.stats = EngineStats()
         self._inflight: dict[str, asyncio.Task[list[str]]] = {}
+
+    @functools.cached_property
+    def cache(self) -> CompletionCache:
+        # On first use: reading the config at start-up would load pydantic and the schema.
+        return CompletionCache(self.session.config.completion.cache_size)
 
     async def suggest(self, key: str, ctx: PackedContext, count: int) -> list[str]:
         """Up to `count` suggestions; [] when superseded by a newer request for `key`."""
@@ -106,7 +101,6 @@ class CompletionEngine:
         self._supersede(key)
         cached = self.cache.get(plan.cache_model, ctx.prefix, ctx.suffix)
         if cached is not None and len(cached) >= min(count, 2):
-            self.stats.cache_hits += 1
             return cached[:count]
         task = asyncio.get_running_loop().create_task(self._fetch(plan, ctx, count))
         self._inflight[key] = task
@@ -115,7 +109,6 @@ class CompletionEngine:
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if task.cancelled() and current is not None and not current.cancelling():
-                self.stats.superseded += 1
                 return []
             raise
         finally:
@@ -141,7 +134,6 @@ class CompletionEngine:
 
     async def _one(self, plan: Plan, ctx: PackedContext, temperature: float) -> str | None:
         """Stream one answer, stopping early once a single-line answer is complete."""
-        self.stats.upstream_started += 1
         single = not is_multiline_position(ctx)
         text = ""
         # aclosing: the HTTP stream closes now on break, error or cancellation, not at GC time.
@@ -150,7 +142,6 @@ class CompletionEngine:
                 text += delta.text
                 if single and _single_line_done(text, plan.mode):
                     break
-        self.stats.upstream_completed += 1
         return postprocess(plan.extract(text, ctx), ctx)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from zeke_ls.config.problems import ConfigProblem
 
 KNOWN_PROVIDERS = ("openai", "azure", "anthropic", "gemini", "ollama", "llamacpp")
 FEATURES = ("completion", "chat", "edit")
@@ -202,31 +203,6 @@ class ZekeConfig(Section):
 
 
 # --- problems -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One precise finding: where it is, what is wrong, and how to fix it."""
-
-    severity: Literal["error", "warning"]
-    source: str
-    key_path: str
-    message: str
-    hint: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.source}: {self.key_path}" if self.key_path else self.source
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.severity}: {where}: {self.message}{hint}"
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "severity": self.severity,
-            "source": self.source,
-            "keyPath": self.key_path,
-            "message": self.message,
-            "hint": self.hint,
-        }
 
 
 def validation_problems(error: ValidationError, source: str) -> list[ConfigProblem]:

@@ -250,6 +250,9 @@ class ContextSet:
             if not dirs:
                 await self._dirs_changed.wait()
                 continue
+            # awatch installs its watches on its first step, before it first awaits: this
+            # runs just after, so the line tells tests that disk changes are now seen.
+            asyncio.get_running_loop().call_soon(log.info, "context watcher started: %s", dirs)
             with contextlib.suppress(FileNotFoundError, RuntimeError):
                 async for changes in watchfiles.awatch(*dirs, recursive=False, debounce=50, step=20,
                                                        stop_event=self._stop_watch):

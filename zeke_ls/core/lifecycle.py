@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from zeke_ls.config.schema import ConfigProblem
+from zeke_ls.config.problems import ConfigProblem
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer

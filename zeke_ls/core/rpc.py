@@ -7,27 +7,33 @@ plain dicts instead and validates them with pydantic, so that a bad field become
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
-from pydantic import BaseModel, ConfigDict, ValidationError
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, default_converter
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from zeke_ls.core.params import Params as Params
+
+M = TypeVar("M", bound="BaseModel")
 
 
-class Params(BaseModel):
-    """Base for `zeke/*` params: camelCase on the wire, unknown fields ignored."""
+def __getattr__(name: str) -> Any:
+    """`Params` loads pydantic: import it on first use, not with the LSP core."""
+    if name == "Params":
+        from zeke_ls.core.params import Params
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+        return Params
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ZekeError(JsonRpcException):
     """Base of zeke_ls's own error codes (the JSON-RPC server-error range)."""
 
     CODE = -32000
-    MESSAGE = "zeke_ls error"
 
     def __init__(self, message: str, data: Any = None):
         super().__init__(code=self.CODE, message=message, data=data)
@@ -71,6 +77,8 @@ class ToolFailed(ZekeError):
 
 def parse_params(model: type[M], params: Any) -> M:
     """Validate raw params into a model, or raise InvalidParams naming each bad field."""
+    from pydantic import ValidationError
+
     if params is None:
         params = {}
     if hasattr(params, "_asdict"):  # a namedtuple from pygls's default converter

@@ -29,23 +29,30 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from zeke_ls import __version__
-from zeke_ls.config.schema import ConfigProblem
+from zeke_ls.config.problems import ConfigProblem
 from zeke_ls.config.store import ConfigStore
+from zeke_ls.core.lazy import register_lazily
 from zeke_ls.core.rpc import converter_factory
 from zeke_ls.core.session import Session
+from zeke_ls.core.surface import experimental_capability
 
 log = logging.getLogger(__name__)
 
 # One module per capability under zeke_ls/features, each exposing register(server).
+# Standard LSP features load at start-up: `initialize` advertises their options.
 FEATURE_MODULES = [
-    "status",
     "completion",
-    "models",
-    "context",
-    "chat",
     "actions",
-    "edits",
 ]
+# zeke/* features load on their first request (core/lazy.py), so only their client -> server
+# methods are named here; tests/unit/test_lazy_features.py checks them against register().
+LAZY_FEATURES = {
+    "status": ("zeke/status", "zeke/documentState"),
+    "models": ("zeke/models", "zeke/setModel"),
+    "context": ("zeke/contextAdd", "zeke/contextRemove", "zeke/contextList", "zeke/contextClear"),
+    "chat": ("zeke/chat", "zeke/chatHistory", "zeke/chatClear"),
+    "edits": ("zeke/edit", "zeke/editAccept", "zeke/editReject"),
+}
 
 
 class ZekeProtocol(LanguageServerProtocol):
@@ -56,10 +63,9 @@ class ZekeProtocol(LanguageServerProtocol):
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, Any]:
         """pygls's initialize, plus the custom surface as `experimental.zeke`."""
-        from zeke_ls.protocol import experimental_capability
-
         result = yield from super().lsp_initialize(params)
-        result.capabilities.experimental = {"zeke": experimental_capability(__version__)}
+        zeke = experimental_capability(__version__, self.fm.features)
+        result.capabilities.experimental = {"zeke": zeke}
         return result
 
     def structure_message(self, data: dict[str, Any]) -> Any:
@@ -128,6 +134,8 @@ class ZekeServer(LanguageServer):
             protocol_cls=ZekeProtocol,
         )
         self.session = Session(settings=settings)
+        self.lazy_features: dict[str, Any] = {}
+        """Feature name -> its loader (core/lazy.py), for require_feature()."""
         self.session.attach(lambda: self.workspace)
 
     def report_server_error(self, error: Exception, source: Any) -> None:
@@ -195,6 +203,8 @@ def create_server(settings: ConfigStore | None = None) -> ZekeServer:
     register_lifecycle(server)
     for name in FEATURE_MODULES:
         importlib.import_module(f"zeke_ls.features.{name}").register(server)
+    for name, methods in LAZY_FEATURES.items():
+        register_lazily(server, f"zeke_ls.features.{name}", methods)
     return server
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -11,20 +13,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zeke_ls.chat.store import ChatStore
-from zeke_ls.config.schema import ConfigProblem, ZekeConfig
+from zeke_ls.config.problems import ConfigProblem
 from zeke_ls.config.store import ConfigStore
-from zeke_ls.context.sets import ContextSet
 from zeke_ls.context.tokens import TokenCounter, encoding
 from zeke_ls.providers.health import HealthBook
-from zeke_ls.services.documents import Documents
-from zeke_ls.services.edits import EditStore
-from zeke_ls.services.models import Models
 from zeke_ls.services.workspace import WorkspaceService
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from zeke_ls.config.schema import ZekeConfig
+    from zeke_ls.context.sets import ContextSet
     from zeke_ls.providers.router import Router
+    from zeke_ls.services.documents import Documents
+    from zeke_ls.services.edits import EditStore
+    from zeke_ls.services.models import Models
 
 
 @dataclass
@@ -52,7 +55,6 @@ class Session:
     startup_problems: list[ConfigProblem] = field(default_factory=list)
     tokenizer_warm: bool = False
     chats: ChatStore = field(default_factory=ChatStore)  # zeke/chat conversations by id
-    context_set: ContextSet = field(init=False)  # what the user pinned for chat
     token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
@@ -66,26 +68,12 @@ class Session:
     """Extra `zeke/status` blocks by name (a feature adds its own counters here)."""
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
-    router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
-    # The services every feature uses (see ARCHITECTURE in README.md):
+
     workspace: WorkspaceService = field(init=False)
-    documents: Documents = field(init=False)
-    models: Models = field(init=False)
-    edits: EditStore = field(init=False)
+    """Roots, confinement, file work off the event loop (needed from `initialize` on)."""
 
     def __post_init__(self) -> None:
-        from zeke_ls.providers.router import Router  # late: providers import session's types
-
-        # Config from the store, health into the book, usage counted, closed at shutdown.
-        self.router = Router(lambda: self.config, self.health, self.add_usage, self.spawn)
-        self.closers.append(self.router.aclose)
         self.workspace = WorkspaceService(lambda: self.config.context)
-        self.documents = Documents(lambda: self.pygls_workspace(), self.workspace)
-        self.models = Models(lambda: self.config, lambda: self.router)
-        self.edits = EditStore(lambda: self.config.edit)
-        self.context_set = ContextSet(lambda: self.roots,
-                                      lambda: self.config.context.max_file_bytes,
-                                      lambda: self.documents.codec)
 
     def attach(self, pygls_workspace: Callable[[], Any]) -> None:
         """Give the Documents service pygls's workspace (created at `initialize`)."""
@@ -96,17 +84,57 @@ class Session:
         """Workspace roots: file access never leaves them."""
         return self.workspace.roots
 
+    # The other services are built on first use: each loads modules an idle daemon skips.
+
+    @functools.cached_property
+    def router(self) -> Router:
+        """The provider layer: router.chat(alias, ChatRequest(...)); loads httpx and every
+        wire format. Config from the store, health into the book, usage counted, closed at
+        shutdown."""
+        from zeke_ls.providers.router import Router
+
+        router = Router(lambda: self.config, self.health, self.add_usage, self.spawn)
+        self.closers.append(router.aclose)
+        return router
+
+    @functools.cached_property
+    def documents(self) -> Documents:
+        from zeke_ls.services.documents import Documents
+
+        return Documents(lambda: self.pygls_workspace(), self.workspace)
+
+    @functools.cached_property
+    def models(self) -> Models:
+        from zeke_ls.services.models import Models
+
+        return Models(lambda: self.config, lambda: self.router)
+
+    @functools.cached_property
+    def edits(self) -> EditStore:
+        from zeke_ls.services.edits import EditStore
+
+        return EditStore(lambda: self.config.edit)
+
+    @functools.cached_property
+    def context_set(self) -> ContextSet:
+        """What the user pinned for chat."""
+        from zeke_ls.context.sets import ContextSet
+
+        return ContextSet(lambda: self.roots, lambda: self.config.context.max_file_bytes,
+                          lambda: self.documents.codec)
+
     @property
     def config(self) -> ZekeConfig:
         return self.settings.config
 
     def warm_up(self) -> None:
-        """Load the tokenizer (~0.4 s, ~40 MB) in the background, once, when the first document
-        opens: an idle daemon stays small, and the first completion does not pay for it."""
+        """Load what a completion needs (config schema, providers, ~0.3 s; the tokenizer, ~0.4 s
+        and ~40 MB) in the background, once, when the first document opens: an idle daemon
+        stays small, and the first completion does not pay for it."""
         if self.tokenizer_warm:
             return
         self.tokenizer_warm = True
-        threading.Thread(target=encoding, name="zeke-tokenizer-warmup", daemon=True).start()
+        threading.Thread(target=_warm_up, name="zeke-warmup", daemon=True).start()
 
     def model_for(self, feature: str) -> str:
         """The alias a feature uses now: a zeke/setModel choice, else the config's."""
@@ -135,3 +163,9 @@ class Session:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
+
+
+def _warm_up() -> None:
+    for module in ("zeke_ls.config.schema", "zeke_ls.providers.router"):
+        importlib.import_module(module)  # imports are thread-safe; objects are built on use
+    encoding()

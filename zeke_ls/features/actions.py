@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from zeke_ls.core.lazy import require_feature
+
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
 
@@ -75,6 +77,7 @@ async def run_command(server: ZekeServer, name: str, args: tuple[Any, ...]) -> d
     extra = argument.pop("message", "")
     argument["message"] = f"/{name} {extra}".strip()
     argument.setdefault("includeContext", False)
+    require_feature(server, "chat")  # the chat engine loads on first use
     if server.session.chat_runner is None:
         raise RuntimeError("the chat feature is not registered")
     return await server.session.chat_runner(argument)

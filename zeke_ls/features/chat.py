@@ -29,6 +29,7 @@ from zeke_ls.chat.prompts import (
 from zeke_ls.chat.store import ChatMessage, Conversation
 from zeke_ls.chat.tools import Workspace
 from zeke_ls.context.budget import Piece, pack
+from zeke_ls.core.lazy import require_feature
 from zeke_ls.core.rpc import Refused, ZekeError, parse_params
 from zeke_ls.protocol.chat import (
     ChatClearResult,
@@ -161,6 +162,7 @@ async def edit_proposal(server: ZekeServer, command: str | None, params: ChatPar
     chat client that only shows text is not charged a second model call."""
     if command not in EDIT_INSTRUCTIONS or not params.propose_edit or not params.text_document:
         return None
+    require_feature(server, "edits")
     propose_edit = server.session.edit_proposer
     if propose_edit is None:
         return None

@@ -36,9 +36,6 @@ class GlyphError(Exception):
         self.refused = refused
 
 
-OPERATIONS = ("read_file", "write_file", "delete_file", "scan", "search", "list_directory")
-
-
 class GlyphClient:
     def __init__(self, config: GlyphConfig, roots: list[Path], max_bytes: int = 2_000_000):
         self.config = config

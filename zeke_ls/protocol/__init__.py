@@ -1,7 +1,7 @@
 """The typed `zeke/*` surface: every custom method and notification with its params and result
 models. protocol.md's field tables are generated from these (`python -m zeke_ls.protocol
 --write`), and a test fails when the two disagree. The same list is advertised at `initialize`
-as `capabilities.experimental.zeke = {version, methods}`.
+as `capabilities.experimental.zeke = {version, protocol, methods}` (core/surface.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from zeke_ls.protocol import chat, context, edits, session
-
-PROTOCOL_VERSION = 2
-"""Bumped when a method changes incompatibly; new methods and fields do not bump it."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +45,3 @@ METHODS: list[Method] = [
     Method("zeke/editAccept", "request", edits.AcceptParams, edits.AcceptResult),
     Method("zeke/editReject", "request", edits.RejectParams, edits.RejectResult),
 ]
-
-
-def experimental_capability(version: str) -> dict[str, object]:
-    return {"version": version, "protocol": PROTOCOL_VERSION,
-            "methods": [method.name for method in METHODS]}

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 PROBE_PATHS = {
     "openai": "/models",
@@ -74,6 +76,8 @@ class HealthBook:
 
 async def probe(client: httpx.AsyncClient, kind: str, url: str, timeout_s: float) -> EndpointHealth:
     """GET the endpoint's health or models URL once; never raises."""
+    import httpx  # ~5 MB: not while the daemon idles (the session's health book is eager)
+
     target = url.rstrip("/") + PROBE_PATHS.get(kind, "/models")
     started = time.perf_counter()
     entry = EndpointHealth(kind, url)
@@ -94,5 +98,7 @@ async def probe(client: httpx.AsyncClient, kind: str, url: str, timeout_s: float
 
 
 async def probe_all(endpoints: list[tuple[str, str]], timeout_s: float) -> list[EndpointHealth]:
+    import httpx
+
     async with httpx.AsyncClient(follow_redirects=False) as client:
         return list(await asyncio.gather(*(probe(client, k, u, timeout_s) for k, u in endpoints)))
