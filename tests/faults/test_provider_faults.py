@@ -17,7 +17,14 @@ import pytest
 from pygls.uris import from_fs_path
 
 from tests.fakes.provider import FakeProvider, Reply, unused_port_url
-from tests.faults.configs import FAULT_ENV, FORMATS, fault_config, first_text_index, script
+from tests.faults.configs import (
+    FAULT_ENV,
+    FORMATS,
+    base_url,
+    fault_config,
+    first_text_index,
+    script,
+)
 from tests.faults.raw import RawDaemon, frame
 
 EDIT_ANSWER = [
@@ -132,10 +139,10 @@ def provider_failed(answer: dict[str, Any]) -> bool:
 async def daemon_for(tmp_path, fake):
     started: list[RawDaemon] = []
 
-    async def start(kind: str, primary_url: str | None = None) -> RawDaemon:
+    async def start(kind: str) -> RawDaemon:
         folder = tmp_path / f"{kind}-{len(started)}"
         folder.mkdir()
-        daemon = RawDaemon(folder, fault_config(kind, fake.url, primary_url), env=FAULT_ENV)
+        daemon = RawDaemon(folder, fault_config(kind, fake.url), env=FAULT_ENV)
         started.append(daemon)
         await daemon.start()
         await daemon.initialize()
@@ -151,7 +158,8 @@ FEATURES = ["chat", "completion", "edit"]
 
 
 @pytest.mark.parametrize("kind", FORMATS)
-async def test_faults_before_the_first_token_fall_back(daemon_for, fake, tally, kind):
+async def test_every_fault_for_every_feature(daemon_for, fake, tally, kind):
+    """One daemon per wire format; each case is one feature call with one fault."""
     cases = Cases(await daemon_for(kind), fake)
     for feature in FEATURES:
         for name, reply in before_first_token(kind).items():
@@ -161,16 +169,9 @@ async def test_faults_before_the_first_token_fall_back(daemon_for, fake, tally, 
                 ok(answer) and upstream >= 2,
                 f"{upstream} upstream calls, {str(answer)[:300]}",
             )
-    tally.check(f"{kind}: alive", await cases.daemon.alive())
-
-
-@pytest.mark.parametrize("kind", FORMATS)
-async def test_faults_after_the_first_token_end_the_request_once(daemon_for, fake, tally, kind):
-    cases = Cases(await daemon_for(kind), fake)
-    for feature in FEATURES:
         for name, reply in after_first_token(kind).items():
             answer, upstream = await cases.one(feature, reply)
-            # An automatic completion may show what arrived; an invoked one reports the error.
+            # An automatic completion may show what arrived; the others report the error.
             ended = provider_failed(answer) or (feature == "completion" and "result" in answer)
             tally.check(
                 f"{kind} {feature} {name}: ends once",
@@ -181,15 +182,26 @@ async def test_faults_after_the_first_token_end_the_request_once(daemon_for, fak
         tally.check(
             f"{kind} {feature} trickle completes", ok(answer) and upstream == 1, str(answer)[:300]
         )
-    tally.check(f"{kind}: alive", await cases.daemon.alive())
-
-
-@pytest.mark.parametrize("kind", FORMATS)
-async def test_a_refused_primary_falls_back(daemon_for, fake, tally, kind):
-    cases = Cases(await daemon_for(kind, primary_url=unused_port_url()), fake)
+    # The primary's port now refuses connections (a config overlay points it elsewhere).
+    dead = base_url(kind, unused_port_url())
+    await cases.daemon.send(
+        frame(
+            {
+                "jsonrpc": "2.0",
+                "method": "workspace/didChangeConfiguration",
+                "params": {"settings": {"zeke": {"providers": {"prim": {"base_url": dead}}}}},
+            }
+        )
+    )
     for feature in FEATURES:
         answer, _ = await cases.one(feature, Reply(chunks=EDIT_ANSWER))
-        tally.check(f"{kind} {feature} refused primary: falls back", ok(answer), str(answer)[:300])
+        models = {c.json.get("model") for c in fake.calls() if c.method == "POST"}
+        tally.check(
+            f"{kind} {feature} refused primary: falls back",
+            ok(answer) and models == {"fake-backup"},
+            f"{models} {str(answer)[:300]}",
+        )
+    tally.check(f"{kind}: alive", await cases.daemon.alive())
 
 
 async def test_chat_after_a_mid_stream_failure_keeps_the_partial_text(daemon_for, fake, tally):
