@@ -119,9 +119,13 @@ class RawDaemon:
                 self._buffer += chunk
 
     async def wait_for(
-        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = WAIT_S
+        self,
+        predicate: Callable[[dict[str, Any]], bool],
+        timeout: float = WAIT_S,
+        since: int = 0,
     ) -> dict[str, Any]:
-        for message in self.messages:
+        """The first message (from index `since` on) that matches."""
+        for message in self.messages[since:]:
             if predicate(message):
                 return message
         async with asyncio.timeout(timeout):
@@ -132,10 +136,10 @@ class RawDaemon:
                 if predicate(message):
                     return message
 
-    async def answer(self, msg_id: Any, timeout: float = WAIT_S) -> dict[str, Any]:
+    async def answer(self, msg_id: Any, timeout: float = WAIT_S, since: int = 0) -> dict[str, Any]:
         """The response to request `msg_id` (its id may be null for id-less errors)."""
         return await self.wait_for(
-            lambda m: "method" not in m and m.get("id", "absent") == msg_id, timeout
+            lambda m: "method" not in m and m.get("id", "absent") == msg_id, timeout, since
         )
 
     async def call(self, msg_id: Any, method: str, params: Any = None) -> dict[str, Any]:

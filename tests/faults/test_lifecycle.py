@@ -85,8 +85,14 @@ def llama_logs(daemon: RawDaemon) -> list[str]:
 
 
 async def test_stdin_eof_mid_stream_stops_the_child_and_removes_its_log(tmp_path, tally):
+    dead = await asyncio.create_subprocess_exec("true")
+    await dead.wait()
+    stale_log = tmp_path / "tmp" / f"zeke-llamacpp-{dead.pid}-x1y2.log"  # a SIGKILLed daemon's
+    stale_log.parent.mkdir()
+    stale_log.write_text("old")
     daemon, marker = await daemon_mid_stream(tmp_path)
     try:
+        tally.check("a dead daemon's llama.cpp log is removed", not stale_log.exists())
         tally.check(
             "EOF: child running and logging",
             bool(processes_with(marker)) and bool(llama_logs(daemon)),
@@ -198,14 +204,15 @@ async def test_stale_temporary_files_of_a_killed_writer_are_removed_at_start(tmp
 
 
 async def test_kill_9_during_glyph_writes_never_leaves_a_half_written_file(tmp_path, tally):
-    """Bounded: eight writes of 1.5 MB, each killed at a different moment."""
+    """Bounded: three Glyph processes, each sent six 1.5 MB writes at once and killed after
+    a different delay, so that one is caught before, during or after any given write."""
     root = tmp_path / "ws"
     root.mkdir()
-    target = root / "data.txt"
-    target.write_text("original")
     size = 1_500_000
-    contents = {"original"} | {chr(ord("a") + i) * size for i in range(8)}
-    for i in range(8):
+    for round_ in range(3):
+        targets = [root / f"data{round_}-{i}.txt" for i in range(6)]
+        for target in targets:
+            target.write_text("original")
         proc = await asyncio.create_subprocess_exec(
             *glyph_command(root),
             stdin=asyncio.subprocess.PIPE,
@@ -214,26 +221,29 @@ async def test_kill_9_during_glyph_writes_never_leaves_a_half_written_file(tmp_p
         )
         assert proc.stdin and proc.stdout
         await mcp_handshake(proc)
-        call = {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tools/call",
-            "params": {
-                "name": "write_file",
-                "arguments": {"path": "data.txt", "content": chr(ord("a") + i) * size},
-            },
-        }
-        proc.stdin.write((json.dumps(call) + "\n").encode())
+        for i, target in enumerate(targets):
+            call = {
+                "jsonrpc": "2.0",
+                "id": 10 + i,
+                "method": "tools/call",
+                "params": {
+                    "name": "write_file",
+                    "arguments": {"path": target.name, "content": chr(ord("a") + i) * size},
+                },
+            }
+            proc.stdin.write((json.dumps(call) + "\n").encode())
         await proc.stdin.drain()
-        await asyncio.sleep(0.01 * i)  # a spread of kill moments, from parse to rename
+        await proc.stdout.readline()  # the first write is done: the others are under way
+        await asyncio.sleep(0.02 * round_)  # the attack's timing, not a synchronisation
         proc.kill()
         await proc.wait()
-        text = target.read_text()
-        tally.check(
-            f"kill -9 #{i}: file whole",
-            text in contents,
-            f"{len(text)} chars, starts {text[:10]!r}",
-        )
+        for i, target in enumerate(targets):
+            text = target.read_text()
+            tally.check(
+                f"kill -9 round {round_} file {i}: whole",
+                text in ("original", chr(ord("a") + i) * size),
+                f"{len(text)} chars, starts {text[:10]!r}",
+            )
 
 
 def glyph_command(root: Path) -> list[str]:
