@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-Fault = str  # "hang" | "stall" | "truncate" | "malformed" | None
+Fault = str  # "hang" | "stall" | "truncate" | "malformed" | "html" | "event" | None
 
 
 @dataclass
@@ -42,6 +42,9 @@ class Reply:
     finish_reason: str = "stop"
     body: Any = None
     """For a non-200 status: the JSON error body."""
+    event: bytes = b""
+    """For fault "event": the raw chunk (an in-stream error, say) sent after `fault_after`
+    good ones, before the stream ends normally."""
 
 
 @dataclass
@@ -270,10 +273,20 @@ async def stream_events(
     if reply.fault == "hang":
         await sleep_unless_gone(request, 3600)
         return
+    if reply.fault == "html":  # a captive portal or a proxy's error page, with status 200
+        page = b"<html><body><h1>Service Unavailable</h1></body></html>"
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
+                     % (len(page), page))
+        await writer.drain()
+        return
     head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
     writer.write(head.encode())
     for i, event in enumerate(events):
         if request.disconnected_at is not None:
+            return
+        if i == reply.fault_after and reply.fault == "event":
+            await write_chunk(writer, reply.event)
+            await write_chunk(writer, b"")
             return
         if i == reply.fault_after and reply.fault in ("stall", "truncate", "malformed"):
             if reply.fault == "stall":

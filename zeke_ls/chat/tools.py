@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.core.rpc import NotFound, Refused
-from zeke_ls.workspace.files import confine, glob_files, read_text, walk
+from zeke_ls.workspace.files import confine, glob_files, inside, read_text
+from zeke_ls.workspace.files import walk as walk_files
 from zeke_ls.workspace.paths import relative_name
 
 MAX_READ_CHARS = 20_000
@@ -65,7 +66,8 @@ class Workspace:
         return text
 
     def list_files(self, glob: str | None = None) -> str:
-        files = glob_files(glob, self.roots, MAX_LIST + 1).files if glob else list(walk(self.roots))
+        found = glob_files(glob, self.roots, MAX_LIST + 1).files if glob else walk_files(self.roots)
+        files = [p for p in found if inside(p, self.roots)]  # a link out of the roots: unlisted
         names = [relative_name(p, self.roots) for p in files[:MAX_LIST]]
         more = f"\n[... {len(files) - MAX_LIST} more ...]" if len(files) > MAX_LIST else ""
         return "\n".join(names) + more if names else "no files"
@@ -76,7 +78,7 @@ class Workspace:
         except re.error as exc:
             return f"error: bad regular expression: {exc}"
         matches: list[str] = []
-        for path in walk(self.roots):
+        for path in walk_files(self.roots):
             name = relative_name(path, self.roots)
             if glob and not fnmatch(name, glob):
                 continue

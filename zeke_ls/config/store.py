@@ -259,8 +259,11 @@ class ConfigStore:
                 continue
             import watchfiles  # ~1.3 MB: only once there is a folder to watch
 
+            # Not recursive: only the folders that hold config files, never the workspace tree
+            # under them (nor a symlink out of it).
             changes_of = watchfiles.awatch(
-                *dirs, debounce=200, step=50, watch_filter=_only(frozenset(targets))
+                *dirs, debounce=200, step=50, watch_filter=_only(frozenset(targets)),
+                recursive=False,
             )
             # awatch installs its watches on its first step, before it first awaits: this
             # callback runs just after that.

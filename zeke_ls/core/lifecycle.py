@@ -13,6 +13,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from zeke_ls.config.problems import ConfigProblem
+from zeke_ls.workspace.tmpfiles import remove_stale
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
@@ -54,6 +55,7 @@ def register_lifecycle(server: ZekeServer) -> None:
     def on_initialized(params: types.InitializedParams) -> None:
         server.show_problems(session.startup_problems)
         session.spawn(settings.watch(_on_file_change(server)))
+        session.spawn(asyncio.to_thread(remove_stale, session.roots))  # a killed writer's litter
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_did_open(params: types.DidOpenTextDocumentParams) -> None:

@@ -1,4 +1,5 @@
-"""Logging: to a file and to the client's `window/logMessage`, never to stdout."""
+"""Logging: to a file and to the client's `window/logMessage`, never to stdout. Every handler
+formats through `ScrubbingFormatter`, so no key in effect reaches any of them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
+
+from zeke_ls.providers.scrub import ScrubbingFormatter
 
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
@@ -47,7 +50,7 @@ def setup(log_file: str | None, verbose: bool, stdio: bool) -> None:
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
     root.setLevel(level)
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     if log_file:
         handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
         handler.setFormatter(fmt)
@@ -63,5 +66,5 @@ def setup(log_file: str | None, verbose: bool, stdio: bool) -> None:
 
 def attach_to_client(server: LanguageServer, verbose: bool) -> None:
     handler = LspLogHandler(server, logging.DEBUG if verbose else logging.INFO)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.setFormatter(ScrubbingFormatter("%(name)s: %(message)s"))
     logging.getLogger("zeke_ls").addHandler(handler)

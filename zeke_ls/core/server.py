@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import logging
 import os
+import signal
 import stat
 import sys
 import threading
@@ -24,16 +25,19 @@ from pygls.exceptions import (
     JsonRpcInvalidRequest,
     JsonRpcParseError,
 )
-from pygls.io_ import StdoutWriter, run_async
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from zeke_ls import __version__
 from zeke_ls.config.problems import ConfigProblem
 from zeke_ls.config.store import ConfigStore
+from zeke_ls.core import framing
+from zeke_ls.core.envelope import parse_body
 from zeke_ls.core.lazy import register_lazily
 from zeke_ls.core.rpc import converter_factory
 from zeke_ls.core.session import Session
+from zeke_ls.core.shutdown import close_session
 from zeke_ls.core.surface import experimental_capability
 
 log = logging.getLogger(__name__)
@@ -103,6 +107,28 @@ class ZekeProtocol(LanguageServerProtocol):
         self._send_response(msg_id, error=JsonRpcInvalidRequest(message=reason).to_response_error())
         return True
 
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """Cancel on the next loop turn: a cancel read together with its request would
+        otherwise cancel the handler's task before it ever ran, so the handler could not
+        answer with its documented partial result (`zeke/chat`: `cancelled: true`)."""
+        asyncio.get_running_loop().call_soon(super()._handle_cancel_notification, msg_id)
+
+    def handle_body(self, body: bytes) -> None:
+        """One framed body from our own reader: checked (see core/envelope.py), then
+        structured and handled as pygls would."""
+        message, error = parse_body(body)
+        if error is not None or message is None:
+            if error is not None:
+                log.warning("rejected a message: %s", error["error"]["message"][:200])
+                self._send_data(error)
+            return
+        try:
+            self.handle_message(self.structure_message(message))
+        except JsonRpcException as exc:  # structure_message has answered the request
+            log.warning("rejected a message: %s", exc.message)
+        except Exception:
+            log.exception("cannot handle a message")
+
     def send_error_without_id(self, error: JsonRpcException) -> None:
         """JSON-RPC wants `"id": null` when the request's id could not be read."""
         self._send_data(
@@ -163,12 +189,23 @@ class ZekeServer(LanguageServer):
             pass  # SystemExit passes through: `exit` without `shutdown` must exit 1
 
     async def _serve_pipe(self) -> None:
-        reader = asyncio.StreamReader()
+        """Read stdin with our own framer until EOF or SIGTERM, then close the session
+        either way (child processes, their log files, HTTP connections)."""
         loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=2 * framing.READ_CHUNK)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
-        assert self._stop_event is not None
-        await run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
-                        logger=log, error_handler=self.report_server_error)
+        serving = asyncio.current_task()
+        assert serving is not None and isinstance(self.protocol, ZekeProtocol)
+        loop.add_signal_handler(signal.SIGTERM, serving.cancel)
+        try:
+            await framing.serve(reader, self.protocol.handle_body,
+                                lambda problem: log.warning("framing: %s", problem))
+            log.info("stdin closed: shutting down")
+        except asyncio.CancelledError:
+            log.info("SIGTERM: shutting down")
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            await close_session(self.session)
 
     def notify(self, method: str, params: Any) -> None:
         """Send a custom notification (e.g. `zeke/chatDelta`) to the client."""

@@ -185,15 +185,23 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
     chat = session.chats.get_or_create(params.chat_id)
     command, text = slash_command(params.message)
     alias = session.models.check(params.model) if params.model else session.model_for("chat")
-    messages, context, prompt = await session.workspace.run(assemble, server, params, chat,
-                                                            alias, command, text)
-    base = {"chatId": chat.id, "requestId": server.protocol.msg_id}
+    request_id = server.protocol.msg_id
+    packing = asyncio.ensure_future(session.workspace.run(assemble, server, params, chat,
+                                                          alias, command, text))
+    cancelled = False
+    try:
+        await asyncio.shield(packing)
+    except asyncio.CancelledError:  # cancelled while packing: the turn never starts
+        cancelled = True
+    messages, context, prompt = await packing
+    base = {"chatId": chat.id, "requestId": request_id}
     turn = new_turn(server, params, alias, messages, base, command)
     chat.messages.append(ChatMessage("user", prompt))
-    reply = ChatMessage("assistant", "", alias=alias)
+    reply = ChatMessage("assistant", "", alias=alias, cancelled=cancelled)
     chat.messages.append(reply)
     try:
-        await turn.run()
+        if not cancelled:
+            await turn.run()
     except asyncio.CancelledError:
         reply.cancelled = True  # answer with the partial message instead of an error
     except ProviderError as exc:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zeke_ls.workspace.paths import looks_binary, resolve_in_roots
+from zeke_ls.workspace.tmpfiles import SUFFIX, temp_prefix
 
 
 class SandboxError(ValueError):
@@ -106,7 +107,7 @@ def decode_text(data: bytes, path: str) -> str:
 def atomic_write(real: Path, data: bytes) -> None:
     """Temp file beside the target, fsync, keep the mode, rename over: all or nothing."""
     mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".zeke-tmp", dir=real.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real), suffix=SUFFIX, dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

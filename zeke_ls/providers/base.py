@@ -12,6 +12,8 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from zeke_ls.providers.scrub import scrub
+
 
 @dataclass
 class ToolCallDelta:
@@ -87,12 +89,14 @@ class ModelInfo:
 
 
 class ProviderError(Exception):
-    """A failed model call. `str()` is safe to show and log: it never contains a key."""
+    """A failed model call. `str()` is safe to show and log: every key in effect is scrubbed
+    from the message when the error is built (`detail` is the message without its origin)."""
 
     def __init__(self, message: str, *, provider: str = "", endpoint: str = "",
                  status: int | None = None, retryable: bool = False):
         self.provider, self.endpoint, self.status = provider, endpoint, status
         self.retryable = retryable
+        message = self.detail = scrub(message)
         where = " ".join(part for part in (provider, endpoint) if part)
         code = f" HTTP {status}" if status is not None else ""
         super().__init__(f"{where}{code}: {message}" if where or code else message)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import logging
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from zeke_ls.providers.base import ProviderConfigError, ProviderError
+from zeke_ls.workspace.tmpfiles import process_alive
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +54,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Linux: the server gets SIGTERM if the daemon dies without a clean shutdown."""
+def die_with_parent(parent: int) -> None:  # pragma: no cover - runs in the child
+    """Linux: the server gets SIGTERM if the daemon dies without a clean shutdown (even by
+    SIGKILL). If the daemon died before the signal was armed, the child exits at once."""
     with contextlib.suppress(Exception):
         import ctypes
 
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+LOG_PREFIX = "zeke-llamacpp-"
+
+
+def remove_stale_logs() -> None:
+    """Logs of servers whose daemon was killed (`zeke-llamacpp-PID-*.log`, PID gone)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{LOG_PREFIX}*.log"):
+        pid = path.name.removeprefix(LOG_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 class LlamaCppManager:
@@ -105,10 +122,12 @@ class LlamaCppManager:
         await self.stop()
         model = self._model()
         port = free_port()
-        fd, name = tempfile.mkstemp(prefix="zeke-llamacpp-", suffix=".log")
+        remove_stale_logs()
+        fd, name = tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".log")
         self.log_path = Path(name)
         log.info("starting llama.cpp server for %s on port %d", model.name, port)
-        preexec = die_with_parent if sys.platform.startswith("linux") else None
+        linux = sys.platform.startswith("linux")
+        preexec = functools.partial(die_with_parent, os.getpid()) if linux else None
         with os.fdopen(fd, "wb") as log_file:
             self.process = await asyncio.create_subprocess_exec(
                 *self._command(model, port), stdin=asyncio.subprocess.DEVNULL,

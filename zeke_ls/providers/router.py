@@ -3,7 +3,8 @@
 Features call `chat`, `complete` and `embed` with an alias. The router reads the config in
 effect at each call (so a hot reload applies to the next request), builds the list of attempts
 (see `zeke_ls.providers.routing` for the precedence), and streams from the first attempt that produces a
-delta. A failure before the first delta moves on to the next attempt; after it, the stream
+delta. A failure before the first token (text or tool call) moves on to the next attempt,
+whatever broke (status, connection, timeout, a body that is not the stream); after it, the stream
 ends with the `ProviderError`, because silently restarting would duplicate text in the editor.
 One shared `httpx.AsyncClient` keeps connections alive between requests.
 """
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from zeke_ls.config.schema import ProviderConfig, SecretError, ZekeConfig, resolve_secret
-from zeke_ls.providers import formats
+from zeke_ls.providers import formats, scrub
 from zeke_ls.providers.base import (
     ChatRequest,
     CompletionRequest,
@@ -34,7 +35,13 @@ from zeke_ls.providers.base import (
 from zeke_ls.providers.catalog import model_info
 from zeke_ls.providers.health import HealthBook
 from zeke_ls.providers.routing import Target, choose_auto, effective_config, resolve
-from zeke_ls.providers.transport import StatusError, Timeouts, request_json, stream_deltas
+from zeke_ls.providers.transport import (
+    StatusError,
+    Timeouts,
+    is_token,
+    request_json,
+    stream_deltas,
+)
 from zeke_ls.providers.wire import Endpoint, HttpCall, WireFormat
 
 if TYPE_CHECKING:
@@ -63,10 +70,15 @@ class Router:
         self.cooldown_until: dict[str, float] = {}
         """Endpoint URL -> monotonic time before which it is tried last (429 Retry-After)."""
         self._probing = False
+        self._secrets_learnt_from: ZekeConfig | None = None
 
     @property
     def config(self) -> ZekeConfig:
-        return effective_config(self._config())
+        config = self._config()
+        if config is not self._secrets_learnt_from:
+            learn_secrets(config)
+            self._secrets_learnt_from = config
+        return effective_config(config)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -231,7 +243,7 @@ class Router:
             try:
                 async with contextlib.aclosing(self._one(attempt, build, prompt)) as deltas:
                     async for delta in deltas:
-                        started = True
+                        started = started or is_token(delta)
                         yield delta
                 return
             except ProviderError as exc:
@@ -268,6 +280,7 @@ class Router:
                     if not streamed:
                         latency = (time.perf_counter() - started) * 1000
                         self._note_success(attempt, latency, endpoint.url)
+                    delta.text = scrub.scrub(delta.text) if delta.text else delta.text
                     streamed.append(delta.text)
                     usage = delta.usage or usage
                     yield delta
@@ -307,6 +320,17 @@ class Router:
         from zeke_ls.providers.probes import probe_loop
 
         self._spawn(probe_loop(self))
+
+
+def learn_secrets(config: ZekeConfig) -> None:
+    """Every key the config puts in effect, so that any provider's echo of any of them is
+    scrubbed, even before that key was ever sent."""
+    sections = [config.api, *config.providers.values()]
+    for section in sections:
+        try:
+            scrub.remember(resolve_secret(getattr(section, "api_key", None)))
+        except SecretError:
+            continue
 
 
 def message_text(request: ChatRequest) -> str:

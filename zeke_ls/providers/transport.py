@@ -158,12 +158,29 @@ async def stream_deltas(client: httpx.AsyncClient, call: HttpCall, endpoint: End
                         delta = await anext(deltas)
                 except StopAsyncIteration:
                     return
-                phase = "streaming"
+                if is_token(delta):
+                    phase = "streaming"
                 yield delta
     except TimeoutError:
         raise timeout_error(phase, timeouts, endpoint) from None
     except httpx.HTTPError as exc:
         raise network_error(exc, endpoint, phase) from None
+    except StatusError:
+        raise
+    except ProviderError as exc:
+        raise stream_error(exc, endpoint, phase) from None
+
+
+def is_token(delta: Delta) -> bool:
+    """Whether a delta carries part of the answer (not just a role, model name or usage)."""
+    return bool(delta.text or delta.tool_calls)
+
+
+def stream_error(exc: ProviderError, endpoint: Endpoint, phase: str) -> ProviderError:
+    """A broken body (not JSON, an HTML page, a malformed chunk, an in-stream error event):
+    before the first token nothing reached the user, so the router may try elsewhere."""
+    return ProviderError(exc.detail.removeprefix(f"{endpoint.url}: "),
+                         retryable=phase != "streaming", **where(endpoint))
 
 
 def timeout_error(phase: str, timeouts: Timeouts, endpoint: Endpoint) -> ProviderError:

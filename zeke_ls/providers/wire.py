@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from zeke_ls.config.schema import ProviderConfig
+from zeke_ls.providers import scrub as secrets
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, Delta, ProviderError
 
 
@@ -85,14 +85,10 @@ def error_message(payload: Any) -> str:
     return str(payload)[:300]
 
 
-KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|(?<=key[=: ])[A-Za-z0-9_\-]{16,})")
-
-
 def scrub(text: str, secret: str | None) -> str:
-    """Remove a key (and anything that looks like one) from text meant for logs and users."""
-    if secret:
-        text = text.replace(secret, "***")
-    return KEY_PATTERN.sub("***", text)
+    """Remove this key, every other key in effect, and anything that looks like one."""
+    secrets.remember(secret)
+    return secrets.scrub(text)
 
 
 def retry_after_s(value: str | None) -> float | None:

@@ -1,0 +1,1 @@
+"""A stand-in for llama-cpp-python in the fault tests (see ../README.md)."""
