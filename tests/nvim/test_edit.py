@@ -90,3 +90,17 @@ def test_zeke_fix_answers_in_chat_and_previews_an_edit(nvim, fake, calc):
     assert "The sum has no comment." in transcript and "edit proposed" in transcript
     nvim.feed("A")
     nvim.wait_for("vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')")
+
+
+def test_preview_key_help_is_visible_and_names_q(nvim, fake, calc):
+    """Bug 8: the key help was a virtual line above line 1 (seen only after <C-y>), without q."""
+    open_preview(nvim, fake, calc)
+    winbar = nvim.lua("return vim.wo.winbar")
+    for key in ["a", "r", "A", "R", "]h", "[h", "q"]:
+        assert f"{key} " in winbar, (key, winbar)
+    above = nvim.lua("""local n = 0
+        for _, m in ipairs(vim.api.nvim_buf_get_extmarks(0, require('zeke.diff').ns, 0, -1,
+            { details = true })) do
+          if m[4].virt_lines_above then n = n + 1 end
+        end return n""")
+    assert above == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.provider import Reply
+from tests.harness import loopback_config
 
 pytestmark = pytest.mark.nvim
 
@@ -40,6 +41,23 @@ def test_unknown_model_is_reported(nvim, workspace):
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeModel nope")
     nvim.wait_for("vim.fn.execute('messages'):find('unknown alias') ~= nil")
+
+
+def test_unknown_model_is_refused_with_the_known_aliases_behind_a_gateway(
+        nvim, fake, workspace, config_path):
+    """Bug 6: with a gateway the daemon used to take any name; `nope` must be refused."""
+    config_path.write_text(loopback_config(fake.url, f'[api]\nbase_url = "{fake.url}/v1"\n'),
+                           encoding="utf-8")
+    fake.default = Reply(chunks=["ok"])
+    nvim.open(workspace / "sample.py")
+    nvim.nvim.command("ZekeModel nope")
+    nvim.wait_for("vim.fn.execute('messages'):find('nope') ~= nil")
+    messages = nvim.messages()
+    assert "now uses nope" not in messages, messages
+    assert 'unknown alias "nope"' in messages and "code-fast, code-smart, local" in messages
+    nvim.nvim.command("ZekeChat hello")
+    nvim.wait_for("not require('zeke.chat').busy()")
+    assert fake.calls("/chat/completions")[-1].json["model"] != "nope"
 
 
 def test_visual_selection_appears_in_zeke_context(nvim, workspace):
