@@ -9,6 +9,9 @@ M.state = { status = 'off', inflight = 0, last_error = nil }
 
 --- Notification handlers other modules register (method -> function(params, ctx)).
 H.listeners = {}
+--- Requests in flight (id -> true). Neovim drops the callback of a cancelled request, so a
+--- cancel settles its request here: the statusline must not stay busy forever.
+H.pending = {}
 
 function M.on(method, fn)
   H.listeners[method] = fn
@@ -130,21 +133,36 @@ function M.request(method, params, cb, buf)
     H.fail('the daemon is not running (open a file, or see :checkhealth zeke)')
     return nil
   end
-  M.state.inflight = M.state.inflight + 1
-  M.state.status = 'busy'
-  local ok, id = client:request(method, params, function(err, result)
-    M.state.inflight = math.max(0, M.state.inflight - 1)
-    M.state.status = M.state.inflight > 0 and 'busy' or 'ready'
+  local id
+  local ok, sent = client:request(method, params, function(err, result)
+    H.settle(id)
     M.state.last_error = err and err.message or nil
     if cb then
       cb(err, result)
     end
   end, buf or 0)
   if not ok then
-    M.state.inflight = math.max(0, M.state.inflight - 1)
     return nil
   end
+  id = sent
+  H.pending[id] = true
+  H.count()
   return id
+end
+
+--- Recount the requests in flight and the busy/ready state.
+function H.count()
+  M.state.inflight = vim.tbl_count(H.pending)
+  if M.state.status == 'busy' or M.state.status == 'ready' then
+    M.state.status = M.state.inflight > 0 and 'busy' or 'ready'
+  end
+end
+
+function H.settle(id)
+  if id and H.pending[id] then
+    H.pending[id] = nil
+    H.count()
+  end
 end
 
 --- Blocking request with a timeout in ms (for command completion and health). Returns err, result.
@@ -173,6 +191,7 @@ function M.cancel(id, buf)
   if client and id then
     client:cancel_request(id)
   end
+  H.settle(id)
 end
 
 --- Report an error returned by the daemon; true when there was one.
