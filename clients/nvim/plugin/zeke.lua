@@ -51,3 +51,13 @@ cmd('ZekeStatus', function()
     end
   end)
 end, { desc = 'zeke: show what the daemon runs with' })
+
+-- `:help zeke` after a plain 'runtimepath' install: build doc/tags when missing or older than
+-- the help file (plugin managers do this themselves; a clone does not). Two stats per start.
+do
+  local doc = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h') .. '/doc'
+  local txt, tags = vim.uv.fs_stat(doc .. '/zeke.txt'), vim.uv.fs_stat(doc .. '/tags')
+  if txt and (not tags or tags.mtime.sec < txt.mtime.sec) then
+    pcall(vim.cmd.helptags, vim.fn.fnameescape(doc))
+  end
+end
