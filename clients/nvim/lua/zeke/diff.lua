@@ -107,6 +107,7 @@ function M.preview(proposal, source)
   vim.cmd('botright vsplit')
   vim.api.nvim_win_set_buf(0, buf)
   H.keys(buf)
+  vim.wo[0][0].winbar = H.help()
   H.draw()
   vim.api.nvim_win_set_cursor(0, { H.current.hunks[1] and H.current.hunks[1].line or 1, 0 })
 end
@@ -136,11 +137,23 @@ function H.draw()
     local hl = hunk.decision == 'accept' and 'DiffAdd' or hunk.decision == 'reject' and 'DiffDelete' or 'Comment'
     vim.api.nvim_buf_set_extmark(cur.buf, M.ns, hunk.line - 1, 0, { virt_text = { { label, hl } } })
   end
+  if #cur.refused > 0 then -- below line 1: a virtual line above it is only seen after <C-y>
+    vim.api.nvim_buf_set_extmark(cur.buf, M.ns, 0, 0, { virt_lines = cur.refused })
+  end
+end
+
+--- The key help, always visible in the preview window's winbar.
+function H.help()
   local k = H.cfg.diff.keys
-  local help = ('%s/%s hunk  %s/%s all  %s/%s move'):format(k.accept_hunk or '-', k.reject_hunk or '-',
-    k.accept_all or '-', k.reject_all or '-', k.next_hunk or '-', k.prev_hunk or '-')
-  local top = vim.list_extend({ { { help, 'Comment' } } }, cur.refused)
-  vim.api.nvim_buf_set_extmark(cur.buf, M.ns, 0, 0, { virt_lines = top, virt_lines_above = true })
+  local parts = {}
+  for _, key in ipairs({ { k.accept_hunk, 'accept hunk' }, { k.reject_hunk, 'reject hunk' },
+    { k.accept_all, 'accept all' }, { k.reject_all, 'reject all' }, { k.next_hunk, 'next' },
+    { k.prev_hunk, 'previous' }, { 'q', 'reject rest and close' } }) do
+    if key[1] then
+      table.insert(parts, key[1] .. ' ' .. key[2])
+    end
+  end
+  return ' ' .. table.concat(parts, '  '):gsub('%%', '%%%%')
 end
 
 --- The hunk whose header is at or above the cursor line.
