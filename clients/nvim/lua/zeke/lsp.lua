@@ -70,13 +70,15 @@ function M.attach(buf, cfg)
     },
     on_init = function()
       M.state.status = 'ready'
+      M.changed()
       vim.schedule(function()
-        require('zeke.models').refresh()
+        require('zeke.models').refresh(M.changed)
       end)
     end,
     on_exit = function(code)
       M.state.status = code == 0 and 'off' or 'error'
       M.state.last_error = code ~= 0 and ('daemon exited with code ' .. code) or nil
+      M.changed()
     end,
   }, { bufnr = buf })
 end
@@ -192,6 +194,15 @@ function M.cancel(id, buf)
     client:cancel_request(id)
   end
   H.settle(id)
+end
+
+--- Tell statusline components that the state changed: redraw, and `User ZekeStatusChanged`
+--- for statusline plugins that cache their text (lualine, heirline).
+function M.changed()
+  vim.schedule(function()
+    pcall(vim.cmd.redrawstatus, { bang = true })
+    vim.api.nvim_exec_autocmds('User', { pattern = 'ZekeStatusChanged', modeline = false })
+  end)
 end
 
 --- Report an error returned by the daemon; true when there was one.
