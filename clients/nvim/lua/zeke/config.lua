@@ -5,13 +5,15 @@ local H = {}
 --- The defaults double as the schema: every option's type is the type of its default.
 --- Keys may be `false` to disable a mapping; `zeke` is passed through to the daemon unchecked.
 M.defaults = {
-  cmd = { 'zeke-ls' }, -- command that starts the daemon (LSP over stdio)
+  cmd = {}, -- command that starts the daemon (LSP over stdio); empty: find it (discover.lua)
+  python = 'python3', -- tried last, as `python -m zeke_ls`, when no zeke-ls executable is found
   zeke = {}, -- overlay for zeke.toml, sent as initializationOptions.zeke
   root_markers = { '.zeke.toml', 'zeke.toml', '.git' }, -- .zeke.toml is the daemon's overlay
   exclude_filetypes = { 'help', 'gitcommit', 'gitrebase', 'TelescopePrompt', 'zeke-chat' },
   inline = {
     enabled = true,
     debounce_ms = 30,
+    engine = 'plugin', -- 'plugin', or 'core': Neovim 0.12's vim.lsp.inline_completion draws
     keys = {
       accept = '<Tab>',
       accept_word = '<C-Right>',
@@ -37,7 +39,7 @@ M.defaults = {
 }
 
 --- Options whose value must be one of a fixed set.
-H.enums = { ['chat.layout'] = { split = true, float = true } }
+H.enums = { ['chat.layout'] = { split = true, float = true }, ['inline.engine'] = { plugin = true, core = true } }
 --- Options whose value is free-form (not checked against the defaults).
 H.free = { zeke = true }
 --- Options that may be `false` instead of their default type (key mappings).

@@ -4,8 +4,10 @@ local M = {}
 local H = {}
 
 M.name = 'zeke'
---- What the statusline shows: 'off' | 'starting' | 'ready' | 'busy' | 'error'.
-M.state = { status = 'off', inflight = 0, last_error = nil }
+--- What the statusline shows. `status`: 'off' | 'starting' | 'ready' | 'busy' | 'error';
+--- `daemon_error`: why the daemon is not running; `failure`: why ghost text fails, until a
+--- request succeeds again; `failures` counts failure reports (see inline.lua).
+M.state = { status = 'off', inflight = 0, last_error = nil, daemon_error = nil, failure = nil, failures = 0 }
 
 --- Notification handlers other modules register (method -> function(params, ctx)).
 H.listeners = {}
@@ -45,9 +47,32 @@ function M.wants(buf, cfg)
   return not vim.tbl_contains(cfg.exclude_filetypes, vim.bo[buf].filetype)
 end
 
+--- The daemon command (found once per setup()); nil after one clear message when none works.
+function H.command(cfg)
+  if H.cmd == nil then
+    local cmd, tried = require('zeke.discover').find(cfg)
+    H.cmd = cmd or false
+    if not cmd then
+      M.state.status, M.state.daemon_error = 'error', require('zeke.discover').message(tried)
+      vim.notify('zeke: ' .. M.state.daemon_error, vim.log.levels.ERROR)
+      M.changed()
+    end
+  end
+  return H.cmd or nil
+end
+
+--- The command in use, or nil (for :checkhealth).
+function M.command()
+  return H.cmd or nil
+end
+
 --- Start the daemon if needed and attach `buf` to it (vim.lsp.start reuses a running client).
 function M.attach(buf, cfg)
   if not M.wants(buf, cfg) then
+    return nil
+  end
+  local cmd = H.command(cfg)
+  if not cmd then
     return nil
   end
   -- A nested list gives the markers equal priority: the nearest directory with any of them.
@@ -57,7 +82,7 @@ function M.attach(buf, cfg)
   end
   return vim.lsp.start({
     name = M.name,
-    cmd = cfg.cmd,
+    cmd = cmd,
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fs.basename(root) } },
     init_options = { zeke = next(cfg.zeke) and cfg.zeke or vim.empty_dict() },
@@ -67,6 +92,7 @@ function M.attach(buf, cfg)
       ['zeke/chatDelta'] = H.dispatch('zeke/chatDelta'),
       ['zeke/editProgress'] = H.dispatch('zeke/editProgress'),
       ['zeke/contextChanged'] = H.dispatch('zeke/contextChanged'),
+      ['window/logMessage'] = H.log_message,
     },
     on_init = function()
       M.state.status = 'ready'
@@ -77,14 +103,50 @@ function M.attach(buf, cfg)
     end,
     on_exit = function(code)
       M.state.status = code == 0 and 'off' or 'error'
-      M.state.last_error = code ~= 0 and ('daemon exited with code ' .. code) or nil
+      M.state.daemon_error = code ~= 0 and ('the daemon exited with code ' .. code) or nil
       M.changed()
     end,
   }, { bufnr = buf })
 end
 
+--- The daemon reports failures of automatic ghost-text requests (an unset key, a 401, a
+--- server that is down) as a warning `zeke completion: REASON` instead of an error per keystroke.
+function H.log_message(err, params, ctx)
+  local reason = params and type(params.message) == 'string' and params.message:match('^zeke completion: (.*)')
+  if reason then
+    M.inline_failed(reason)
+  end
+  return vim.lsp.handlers['window/logMessage'](err, params, ctx)
+end
+
+--- Reasons already notified since the last success: one notification per distinct failure.
+H.notified = {}
+
+function M.inline_failed(reason)
+  M.state.failures = M.state.failures + 1
+  if not H.notified[reason] then
+    H.notified[reason] = true
+    vim.notify('zeke: ghost text failed: ' .. reason, vim.log.levels.WARN)
+  end
+  if M.state.failure ~= reason then
+    M.state.failure = reason
+    M.changed()
+  end
+end
+
+function M.inline_succeeded()
+  if M.state.failure then
+    M.state.failure, H.notified = nil, {}
+    M.changed()
+  end
+end
+
 --- Attach every normal file buffer, now and when one is opened.
 function M.setup(cfg)
+  H.cmd = nil -- find the daemon again with these options
+  if M.state.status == 'error' and not M.client() then
+    M.state.status, M.state.daemon_error = 'off', nil
+  end
   local group = vim.api.nvim_create_augroup('zeke.lsp', { clear = true })
   vim.api.nvim_create_autocmd({ 'FileType', 'BufReadPost', 'BufNewFile' }, {
     group = group,
@@ -132,7 +194,7 @@ function M.request(method, params, cb, buf)
   params = H.object(params)
   local client = M.client(buf)
   if not client then
-    H.fail('the daemon is not running (open a file, or see :checkhealth zeke)')
+    H.fail(M.state.daemon_error or 'the daemon is not running (open a file, or see :checkhealth zeke)')
     return nil
   end
   local id
