@@ -30,7 +30,7 @@ def nvim_binary() -> str:
 
 class NvimDriver:
     def __init__(self, config_path: Path, home: Path, env: dict[str, str] | None = None,
-                 setup: dict[str, Any] | None = None) -> None:
+                 setup: dict[str, Any] | None = None, plugin: Path = PLUGIN) -> None:
         variables = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
                      "XDG_STATE_HOME": str(home / ".state"), "XDG_DATA_HOME": str(home / ".data"),
                      **(env or {})}
@@ -39,7 +39,7 @@ class NvimDriver:
         self.nvim = pynvim.attach("child", argv=argv)
         self.cmd = [sys.executable, "-m", "zeke_ls", "--config", str(config_path)]
         options = {"cmd": self.cmd, "inline": {"debounce_ms": 20}, **(setup or {})}
-        self.nvim.command(f"set rtp^={PLUGIN} | runtime plugin/zeke.lua")
+        self.nvim.command(f"set rtp^={plugin} | runtime plugin/zeke.lua")
         self.nvim.command("set noswapfile shortmess+=I cmdheight=2")
         ok = self.lua("return require('zeke').setup(...)", options)
         if not ok:

@@ -90,6 +90,8 @@ def test_zeke_fix_answers_in_chat_and_previews_an_edit(nvim, fake, calc):
     assert "The sum has no comment." in transcript and "edit proposed" in transcript
     nvim.feed("A")
     nvim.wait_for("vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')")
+    assert nvim.lua("return vim.fn.bufname()").endswith("calc.py")  # focus back in the code
+    assert nvim.lua("return vim.api.nvim_get_mode().mode") == "n"
 
 
 def test_preview_key_help_is_visible_and_names_q(nvim, fake, calc):

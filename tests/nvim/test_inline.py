@@ -36,6 +36,18 @@ def ghost_marks(nvim):
         return out""")
 
 
+def counter(nvim):
+    """The `i/n` hint drawn after the ghost text, or None."""
+    return nvim.lua("""
+        for _, m in ipairs(vim.api.nvim_buf_get_extmarks(0, require('zeke.inline').ns, 0, -1,
+            { details = true })) do
+          local chunks = #(m[4].virt_lines or {}) > 0 and m[4].virt_lines[#m[4].virt_lines]
+            or m[4].virt_text
+          local last = chunks[#chunks]
+          if last[2] == 'ZekeGhostCounter' then return vim.trim(last[1]) end
+        end""")
+
+
 def start_typing_at_line_end(nvim, path, line=2):
     nvim.open(path)
     nvim.feed(f"{line}GA")
@@ -104,6 +116,7 @@ def test_next_and_previous_cycle_through_suggestions(nvim, fake, code_file):
     items = nvim.lua("return vim.tbl_map(function(e) return e.text end, "
                      "require('zeke.inline')._items())")
     assert len(items) >= 2 and shown == items[1]
+    assert counter(nvim) == f"2/{len(items)}"  # which of several is shown
     nvim.feed("<M-]>")
     assert nvim.lua(f"return {SHOWN}") == items[2 % len(items)]
     nvim.feed("<M-[>")

@@ -35,6 +35,7 @@ M.defaults = {
   },
   context = {
     tree_key = 'ga', -- in netrw, nvim-tree, neo-tree and oil: add the file under the cursor
+    remove_key = 'dd', -- in the :ZekeContext list: remove the item under the cursor
   },
 }
 
@@ -43,7 +44,7 @@ H.enums = { ['chat.layout'] = { split = true, float = true }, ['inline.engine'] 
 --- Options whose value is free-form (not checked against the defaults).
 H.free = { zeke = true }
 --- Options that may be `false` instead of their default type (key mappings).
-H.may_be_false = { keys = true, tree_key = true }
+H.may_be_false = { keys = true, tree_key = true, remove_key = true }
 
 --- Collect one line per problem: unknown keys, wrong types, bad enum values.
 function H.check(value, default, path, problems)

@@ -217,6 +217,7 @@ function H.finish_if_decided()
   if vim.api.nvim_buf_is_valid(cur.buf) then
     vim.api.nvim_buf_delete(cur.buf, { force = true })
   end
+  H.focus_source(cur.source)
   if accepted == 0 then
     lsp.request('zeke/editReject', { editId = cur.id }, function(err)
       if not lsp.report(err, 'zeke/editReject') then
@@ -232,6 +233,15 @@ function H.finish_if_decided()
       vim.notify(('zeke: edit applied (%d of %d hunks)'):format(accepted, regions), vim.log.levels.INFO)
     end
   end, cur.source)
+end
+
+--- Back to the code the edit is about (the preview may have been opened from the chat).
+function H.focus_source(source)
+  local win = source and vim.fn.bufwinid(source)
+  if win and win ~= -1 then
+    vim.api.nvim_set_current_win(win)
+    vim.cmd('stopinsert')
+  end
 end
 
 --- The proposal on screen (for tests), or nil.
