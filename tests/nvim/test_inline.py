@@ -205,12 +205,18 @@ def test_completion_menu_hides_the_ghost_and_tab_never_inserts_a_stale_one(nvim,
 
 
 def test_tab_falls_back_to_a_snippet_jump(nvim, fake, code_file):
-    """Bug 2: with a snippet active and no suggestion, <Tab> jumps as it did before."""
-    fake.default = Reply(chunks=[""])
+    """Bug 2: with a snippet active, <Tab> jumps as it did before (no ghost text while a
+    snippet's placeholders are being filled: typing there fills a template)."""
+    fake.default = Reply(chunks=["zzz"])
     nvim.open(code_file)
     nvim.feed("5GO")
     nvim.lua("vim.snippet.expand('foo(${1:a}, ${2:b})') return 1")
     nvim.feed("X")
+    asked = len(fake.calls("/completions"))
+    nvim.lua("require('zeke.inline').request(vim.api.nvim_get_current_buf()) return 1")
+    assert fake.wait_for(lambda: len(fake.calls("/completions")) > asked, timeout=5)
+    nvim.wait_for("require('zeke.lsp').state.inflight == 0")
+    assert ghost_marks(nvim) == []  # an answer arrived, but no ghost inside the snippet
     nvim.feed("<Tab>")
     assert nvim.lines()[4] == "foo(X, b)"
     assert nvim.lua("return vim.api.nvim_get_mode().mode") == "s"  # `b` is selected

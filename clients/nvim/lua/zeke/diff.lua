@@ -142,18 +142,17 @@ function H.draw()
   end
 end
 
---- The key help, always visible in the preview window's winbar.
+--- The key help, always visible in the preview window's winbar; cut at its end when narrow.
 function H.help()
   local k = H.cfg.diff.keys
   local parts = {}
-  for _, key in ipairs({ { k.accept_hunk, 'accept hunk' }, { k.reject_hunk, 'reject hunk' },
-    { k.accept_all, 'accept all' }, { k.reject_all, 'reject all' }, { k.next_hunk, 'next' },
-    { k.prev_hunk, 'previous' }, { 'q', 'reject rest and close' } }) do
+  for _, key in ipairs({ { k.accept_hunk, 'accept' }, { k.reject_hunk, 'reject' }, { k.accept_all, 'all' },
+    { k.reject_all, 'none' }, { k.next_hunk, 'next' }, { k.prev_hunk, 'prev' }, { 'q', 'close' } }) do
     if key[1] then
       table.insert(parts, key[1] .. ' ' .. key[2])
     end
   end
-  return ' ' .. table.concat(parts, '  '):gsub('%%', '%%%%')
+  return ' ' .. table.concat(parts, '  '):gsub('%%', '%%%%') .. '%<'
 end
 
 --- The hunk whose header is at or above the cursor line.

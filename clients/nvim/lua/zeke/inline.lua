@@ -31,10 +31,15 @@ function H.cancel(buf)
   end
 end
 
+--- True while a snippet can still jump: its placeholders are being filled, <Tab> jumps.
+function H.in_snippet()
+  return vim.snippet ~= nil and vim.snippet.active({ direction = 1 })
+end
+
 --- Ask for suggestions at the cursor after the debounce delay; newer input restarts the wait.
 function M.schedule(buf)
   buf = buf or vim.api.nvim_get_current_buf()
-  if not H.enabled or not lsp.attached(buf) then
+  if not H.enabled or not lsp.attached(buf) or H.in_snippet() then
     return
   end
   H.cancel(buf)
@@ -144,8 +149,8 @@ function M.render(buf)
   local st = H.state(buf)
   local entry = st.items and st.items[st.index]
   local ghost = entry and H.remaining(buf, entry)
-  if not ghost or ghost == '' or vim.fn.pumvisible() == 1 then
-    return -- nothing left, or the completion menu owns the cursor
+  if not ghost or ghost == '' or vim.fn.pumvisible() == 1 or H.in_snippet() then
+    return -- nothing left, or the completion menu or a snippet's placeholders own the cursor
   end
   local lines = vim.split(ghost, '\n', { plain = true })
   local cursor = vim.api.nvim_win_get_cursor(0)

@@ -217,8 +217,14 @@ end
 --- Recount the requests in flight and the busy/ready state.
 function H.count()
   M.state.inflight = vim.tbl_count(H.pending)
-  if M.state.status == 'busy' or M.state.status == 'ready' then
+  local was = M.state.status
+  if was == 'busy' or was == 'ready' then
     M.state.status = M.state.inflight > 0 and 'busy' or 'ready'
+  end
+  if M.state.status ~= was then -- ◐/● without waiting for the next redraw (no User event here)
+    vim.schedule(function()
+      pcall(vim.cmd.redrawstatus)
+    end)
   end
 end
 
