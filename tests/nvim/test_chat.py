@@ -40,10 +40,13 @@ def test_chat_answer_grows_in_steps_before_the_final_answer(nvim, fake, workspac
         "## You\n\nsay something\n\n## Zeke · code-smart (fake-smart)\n\nStreaming is working fine."
     )  # the heading names the model that answered
     assert nvim.lua("return vim.bo[require('zeke.chat').transcript()].filetype") == "markdown"
-    assert nvim.lua("return vim.treesitter.highlighter.active[require('zeke.chat').transcript()] ~= nil")
+    assert nvim.lua(
+        "return vim.treesitter.highlighter.active[require('zeke.chat').transcript()] ~= nil"
+    )
     body = fake.calls("/chat/completions")[-1].json
-    assert body["messages"][-1]["content"].endswith("say something") or \
-        "say something" in str(body["messages"])
+    assert body["messages"][-1]["content"].endswith("say something") or "say something" in str(
+        body["messages"]
+    )
 
 
 def test_second_message_continues_the_same_chat(nvim, fake, workspace):
@@ -86,8 +89,10 @@ def test_cancel_stops_the_answer(nvim, fake, workspace):
 def test_code_action_menu_streams_into_the_chat_panel(nvim, fake, workspace):
     fake.default = Reply(chunks=["Adds", " two numbers."])
     nvim.open(workspace / "sample.py")
-    nvim.lua("vim.lsp.buf.code_action({ apply = true, range = { start = { 1, 0 }, ['end'] = { 2, 15 } },"
-             " filter = function(a) return a.title:find('explain') ~= nil end }) return 1")
+    nvim.lua(
+        "vim.lsp.buf.code_action({ apply = true, range = { start = { 1, 0 }, ['end'] = { 2, 15 } },"
+        " filter = function(a) return a.title:find('explain') ~= nil end }) return 1"
+    )
     nvim.wait_for(f"{TRANSCRIPT}:find('/explain') ~= nil", what="the chat panel")
     _, final = watch_answer(nvim)
     assert final.rstrip().endswith("Adds two numbers.")
@@ -119,7 +124,9 @@ def test_input_line_sends_with_enter(nvim, fake, workspace):
 
 def test_float_layout_opens_floating_windows(nvim, fake, workspace):
     fake.default = Reply(chunks=["floating"])
-    assert nvim.lua("return require('zeke').setup({ cmd = ..., chat = { layout = 'float' } })", nvim.cmd)
+    assert nvim.lua(
+        "return require('zeke').setup({ cmd = ..., chat = { layout = 'float' } })", nvim.cmd
+    )
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeChat hi")
     _, final = watch_answer(nvim)

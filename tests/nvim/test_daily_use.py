@@ -40,8 +40,13 @@ def driver(tmp_path, config_path, plugin, env, setup):
 
 
 def test_no_daemon_found_fails_once_with_one_clear_message(tmp_path, config_path, plugin_copy):
-    nvim = driver(tmp_path, config_path, plugin_copy, {"PATH": NO_DAEMON_PATH},
-                  {"cmd": [], "python": "/nonexistent/python3"})
+    nvim = driver(
+        tmp_path,
+        config_path,
+        plugin_copy,
+        {"PATH": NO_DAEMON_PATH},
+        {"cmd": [], "python": "/nonexistent/python3"},
+    )
     try:
         for name in ["a.py", "b.py"]:
             (tmp_path / name).write_text(SAMPLE, encoding="utf-8")
@@ -49,8 +54,13 @@ def test_no_daemon_found_fails_once_with_one_clear_message(tmp_path, config_path
         nvim.wait_for("require('zeke.lsp').state.status == 'error'")
         messages = nvim.messages()
         assert messages.count("cannot start the zeke-ls daemon") == 1, messages
-        for tried in ["zeke-ls on PATH", "/.venv/bin/zeke-ls", "/.local/bin/zeke-ls",
-                      "/nonexistent/python3 -m zeke_ls", "cmd = {"]:
+        for tried in [
+            "zeke-ls on PATH",
+            "/.venv/bin/zeke-ls",
+            "/.local/bin/zeke-ls",
+            "/nonexistent/python3 -m zeke_ls",
+            "cmd = {",
+        ]:
             assert tried in messages, (tried, messages)
         assert "✗ cannot start" in nvim.lua("return require('zeke.statusline').get()")
         nvim.nvim.command("checkhealth zeke")
@@ -109,8 +119,10 @@ def test_zeke_status_is_readable_text(nvim, fake, workspace):
     fake.default = Reply(chunks=["a + b"])
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeStatus")
-    text = nvim.wait_for("vim.fn.bufnr('zeke://status') ~= -1 and table.concat("
-                         "vim.api.nvim_buf_get_lines(vim.fn.bufnr('zeke://status'), 0, -1, false), '\\n')")
+    text = nvim.wait_for(
+        "vim.fn.bufnr('zeke://status') ~= -1 and table.concat("
+        "vim.api.nvim_buf_get_lines(vim.fn.bufnr('zeke://status'), 0, -1, false), '\\n')"
+    )
     assert text.startswith("zeke-ls ")
     assert "models             chat = code-smart, completion = code-fast" in text
     assert "ghost text         shown 0, accepted 0" in text
@@ -123,8 +135,10 @@ def test_statusline_refreshes_after_start_and_after_zeke_model(nvim, workspace):
           callback = function() _G.zeke_refreshes = _G.zeke_refreshes + 1 end })
         return 1""")
     nvim.open(workspace / "sample.py")
-    nvim.wait_for("_G.zeke_refreshes >= 1 and require('zeke.models').cache ~= nil",
-                  what="a refresh once the daemon is up")
+    nvim.wait_for(
+        "_G.zeke_refreshes >= 1 and require('zeke.models').cache ~= nil",
+        what="a refresh once the daemon is up",
+    )
     before = nvim.lua("return _G.zeke_refreshes")
     nvim.nvim.command("ZekeModel local")
     nvim.wait_for(f"_G.zeke_refreshes > {before}")
@@ -157,8 +171,9 @@ return 1
 def test_core_engine_glue_calls_the_documented_api(nvim, fake, workspace):
     fake.default = Reply(chunks=[""])
     nvim.lua(CORE_STUB)
-    assert nvim.lua("return require('zeke').setup({ cmd = ..., inline = { engine = 'core' } })",
-                    nvim.cmd)
+    assert nvim.lua(
+        "return require('zeke').setup({ cmd = ..., inline = { engine = 'core' } })", nvim.cmd
+    )
     nvim.open(workspace / "sample.py")
     nvim.wait_for("#_G.core_calls > 0")
     assert nvim.lua("return _G.core_calls[1]") == ["enable", True, True, True]
@@ -170,8 +185,10 @@ def test_core_engine_glue_calls_the_documented_api(nvim, fake, workspace):
     nvim.feed("<Tab>")
     nvim.feed("<C-]>")
     assert nvim.lua("return _G.core_calls") == [
-        ["get", True], ["applied", False],  # word: on_accept inserted it, core applies nothing
+        ["get", True],
+        ["applied", False],  # word: on_accept inserted it, core applies nothing
         ["select", 1],
         ["get", False],  # whole accept: core's own (it runs the item's zeke.didAccept command)
-        ["get", True], ["applied", False],  # dismiss: an accept that applies nothing
+        ["get", True],
+        ["applied", False],  # dismiss: an accept that applies nothing
     ]

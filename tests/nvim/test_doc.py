@@ -37,8 +37,14 @@ io.write(table.concat(names, '\\n'))
 
 
 def run_lua(code: str) -> str:
-    done = subprocess.run([nvim_binary(), "--clean", "--headless", "-l", "-"], input=code,
-                          capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run(
+        [nvim_binary(), "--clean", "--headless", "-l", "-"],
+        input=code,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return done.stdout + done.stderr
 
 

@@ -113,8 +113,9 @@ def test_next_and_previous_cycle_through_suggestions(nvim, fake, code_file):
     fake.responder = lambda request: Reply(chunks=[next(answers, "more")])
     nvim.feed("<M-]>")
     shown = nvim.wait_for(f"{SHOWN} ~= 'first' and {SHOWN}")
-    items = nvim.lua("return vim.tbl_map(function(e) return e.text end, "
-                     "require('zeke.inline')._items())")
+    items = nvim.lua(
+        "return vim.tbl_map(function(e) return e.text end, require('zeke.inline')._items())"
+    )
     assert len(items) >= 2 and shown == items[1]
     assert counter(nvim) == f"2/{len(items)}"  # which of several is shown
     nvim.feed("<M-]>")
@@ -157,9 +158,13 @@ def test_typing_fast_cancels_stale_requests(nvim, fake, code_file):
         time.sleep(0.15)  # longer than the debounce: each key has a request in flight
     assert nvim.wait_for(SHOWN, timeout=10) == "fast"
     assert nvim.lua("return _G.zeke_test.cancels") >= 2
-    stale = [r for r in fake.calls("/completions") if not r.json["prompt"].endswith(("return ", "abc"))]
+    stale = [
+        r for r in fake.calls("/completions") if not r.json["prompt"].endswith(("return ", "abc"))
+    ]
     assert len(stale) == 2  # "a" and "ab" reached the provider ...
-    assert fake.wait_for(lambda: all(r.disconnected_at for r in stale), timeout=5)  # ... and were closed
+    assert fake.wait_for(
+        lambda: all(r.disconnected_at for r in stale), timeout=5
+    )  # ... and were closed
     assert nvim.lines()[1] == "    return abc"
 
 
@@ -181,8 +186,10 @@ def test_no_requests_from_buffers_the_daemon_does_not_see(nvim, fake, code_file)
 
 # --- issue 11: bugs found using the plugin as a daily driver --------------------------------
 
-BOX = ("class Box:\n    def __init__(self):\n        self.items = []\n        self.items_count = 0\n\n"
-       "    def reset(self):\n        \n")
+BOX = (
+    "class Box:\n    def __init__(self):\n        self.items = []\n        self.items_count = 0\n\n"
+    "    def reset(self):\n        \n"
+)
 
 
 def test_completion_menu_hides_the_ghost_and_tab_never_inserts_a_stale_one(nvim, fake, workspace):
@@ -225,8 +232,9 @@ def test_tab_falls_back_to_a_snippet_jump(nvim, fake, code_file):
 def test_tab_falls_back_to_the_users_own_mapping_and_keys_are_buffer_local(nvim, fake, code_file):
     """Bug 2: the accept keys are buffer-local (LspAttach) and fall back to the user's map."""
     fake.default = Reply(chunks=[""])
-    nvim.lua("vim.keymap.set('i', '<Tab>', function() _G.user_tab = (_G.user_tab or 0) + 1 end)"
-             " return 1")
+    nvim.lua(
+        "vim.keymap.set('i', '<Tab>', function() _G.user_tab = (_G.user_tab or 0) + 1 end) return 1"
+    )
     nvim.open(code_file)
     assert nvim.lua("return vim.fn.maparg('<Tab>', 'i', false, true).buffer") == 1
     nvim.feed("5GI")
@@ -248,8 +256,11 @@ def test_cancelled_requests_do_not_leave_the_statusline_busy(nvim, fake, code_fi
     for key in "abcd":
         nvim.feed(key)
         time.sleep(0.1)  # pacing like a typist (not synchronisation): each key supersedes one
-    nvim.wait_for("require('zeke.lsp').state.inflight == 0", timeout=5,
-                  what="the in-flight counter to come back to 0")
+    nvim.wait_for(
+        "require('zeke.lsp').state.inflight == 0",
+        timeout=5,
+        what="the in-flight counter to come back to 0",
+    )
     assert nvim.lua("return require('zeke.lsp').state.status") == "ready"
 
 

@@ -15,8 +15,10 @@ def test_attaches_to_file_buffers_only(nvim, workspace):
 
 
 def test_setup_reports_every_bad_option_in_one_message(nvim):
-    ok = nvim.lua("return require('zeke').setup({ colour = 'red', inline = { debounce_ms = 'fast' },"
-                  " chat = { layout = 'tab' } })")
+    ok = nvim.lua(
+        "return require('zeke').setup({ colour = 'red', inline = { debounce_ms = 'fast' },"
+        " chat = { layout = 'tab' } })"
+    )
     assert ok is False
     messages = nvim.messages()
     assert 'unknown option "colour"' in messages

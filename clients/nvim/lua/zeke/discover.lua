@@ -19,9 +19,9 @@ function M.locations()
     table.insert(found, { '$VIRTUAL_ENV/bin/zeke-ls', vim.env.VIRTUAL_ENV .. '/bin/zeke-ls' })
   end
   local venv = H.checkout() .. '/.venv/bin/zeke-ls' -- README: `python3 -m venv .venv` in the checkout
-  table.insert(found, { venv, venv })
+  table.insert(found, { vim.fn.fnamemodify(venv, ':~'), venv })
   local user = vim.fn.expand('~/.local/bin/zeke-ls') -- pipx, pip install --user
-  table.insert(found, { user, user })
+  table.insert(found, { '~/.local/bin/zeke-ls', user })
   return found
 end
 

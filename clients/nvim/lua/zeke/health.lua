@@ -16,7 +16,7 @@ function H.daemon(cfg)
   local cmd, tried = discover.find(cfg)
   if not cmd then
     vim.health.error(discover.message(tried))
-    return
+    return false
   end
   local how = #cfg.cmd > 0 and 'from the cmd option' or 'found automatically'
   local ok, result = pcall(function()
@@ -31,6 +31,7 @@ function H.daemon(cfg)
   if require('zeke.inline_core').available() then
     vim.health.info(("Neovim's vim.lsp.inline_completion is available: inline.engine = '%s'"):format(cfg.inline.engine))
   end
+  return true
 end
 
 --- Why no daemon runs in this Neovim: discovery failed, or no buffer it wants is open.
@@ -106,8 +107,9 @@ function M.check()
   H.nvim()
   H.options(cfg)
   vim.health.start('zeke: daemon')
-  H.daemon(cfg)
-  H.status()
+  if H.daemon(cfg) then
+    H.status()
+  end
 end
 
 return M
