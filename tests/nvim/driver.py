@@ -29,17 +29,34 @@ def nvim_binary() -> str:
 
 
 class NvimDriver:
-    def __init__(self, config_path: Path, home: Path, env: dict[str, str] | None = None,
-                 setup: dict[str, Any] | None = None) -> None:
-        variables = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-                     "XDG_STATE_HOME": str(home / ".state"), "XDG_DATA_HOME": str(home / ".data"),
-                     **(env or {})}
-        argv = ["env", *[f"{k}={v}" for k, v in variables.items()],
-                nvim_binary(), "--embed", "--headless", "--clean", "-n"]
+    def __init__(
+        self,
+        config_path: Path,
+        home: Path,
+        env: dict[str, str] | None = None,
+        setup: dict[str, Any] | None = None,
+        plugin: Path = PLUGIN,
+    ) -> None:
+        variables = {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_STATE_HOME": str(home / ".state"),
+            "XDG_DATA_HOME": str(home / ".data"),
+            **(env or {}),
+        }
+        argv = [
+            "env",
+            *[f"{k}={v}" for k, v in variables.items()],
+            nvim_binary(),
+            "--embed",
+            "--headless",
+            "--clean",
+            "-n",
+        ]
         self.nvim = pynvim.attach("child", argv=argv)
         self.cmd = [sys.executable, "-m", "zeke_ls", "--config", str(config_path)]
         options = {"cmd": self.cmd, "inline": {"debounce_ms": 20}, **(setup or {})}
-        self.nvim.command(f"set rtp^={PLUGIN} | runtime plugin/zeke.lua")
+        self.nvim.command(f"set rtp^={plugin} | runtime plugin/zeke.lua")
         self.nvim.command("set noswapfile shortmess+=I cmdheight=2")
         ok = self.lua("return require('zeke').setup(...)", options)
         if not ok:
@@ -69,9 +86,12 @@ class NvimDriver:
     def open(self, path: Path) -> None:
         """Edit `path` and wait until the daemon is attached to it and initialized."""
         self.nvim.command(f"edit {path}")
-        self.wait_for("(function() local c = require('zeke.lsp').client(0) "
-                      "return c and c.initialized and vim.lsp.buf_is_attached(0, c.id) end)()",
-                      timeout=20, what="the daemon to attach")
+        self.wait_for(
+            "(function() local c = require('zeke.lsp').client(0) "
+            "return c and c.initialized and vim.lsp.buf_is_attached(0, c.id) end)()",
+            timeout=20,
+            what="the daemon to attach",
+        )
 
     def lines(self, buf: int = 0) -> list[str]:
         return list(self.lua("return vim.api.nvim_buf_get_lines(...)", buf, 0, -1, False))

@@ -36,11 +36,17 @@ def test_chat_answer_grows_in_steps_before_the_final_answer(nvim, fake, workspac
     answers = [s.split("## Zeke", 1)[1].strip() for s in seen if "## Zeke" in s]
     partial = [a for a in answers if a and a != "Streaming is working fine."]
     assert len(set(partial)) >= 3, answers  # several visible steps before the end
-    assert final.startswith("## You\n\nsay something\n\n## Zeke\n\nStreaming is working fine.")
+    assert final.startswith(
+        "## You\n\nsay something\n\n## Zeke · code-smart (fake-smart)\n\nStreaming is working fine."
+    )  # the heading names the model that answered
     assert nvim.lua("return vim.bo[require('zeke.chat').transcript()].filetype") == "markdown"
+    assert nvim.lua(
+        "return vim.treesitter.highlighter.active[require('zeke.chat').transcript()] ~= nil"
+    )
     body = fake.calls("/chat/completions")[-1].json
-    assert body["messages"][-1]["content"].endswith("say something") or \
-        "say something" in str(body["messages"])
+    assert body["messages"][-1]["content"].endswith("say something") or "say something" in str(
+        body["messages"]
+    )
 
 
 def test_second_message_continues_the_same_chat(nvim, fake, workspace):
@@ -61,7 +67,8 @@ def test_explain_sends_the_visual_selection(nvim, fake, workspace):
     nvim.open(workspace / "sample.py")
     nvim.feed("Vj:ZekeExplain<CR>")
     _, final = watch_answer(nvim)
-    assert "/explain" in final and final.rstrip().endswith("It adds.")
+    assert "/explain  (`sample.py` lines 1-2)" in final and final.rstrip().endswith("It adds.")
+    assert nvim.lua("return vim.fn.bufname()").endswith("sample.py")  # the focus stays in the code
     prompt = fake.calls("/chat/completions")[-1].json["messages"][-1]["content"]
     assert "lines 1-2" in prompt and "return a + b\n```" in prompt
     assert "print(add(1, 2))" not in prompt
@@ -82,12 +89,25 @@ def test_cancel_stops_the_answer(nvim, fake, workspace):
 def test_code_action_menu_streams_into_the_chat_panel(nvim, fake, workspace):
     fake.default = Reply(chunks=["Adds", " two numbers."])
     nvim.open(workspace / "sample.py")
-    nvim.lua("vim.lsp.buf.code_action({ apply = true, range = { start = { 1, 0 }, ['end'] = { 2, 15 } },"
-             " filter = function(a) return a.title:find('explain') ~= nil end }) return 1")
+    nvim.lua(
+        "vim.lsp.buf.code_action({ apply = true, range = { start = { 1, 0 }, ['end'] = { 2, 15 } },"
+        " filter = function(a) return a.title:find('explain') ~= nil end }) return 1"
+    )
     nvim.wait_for(f"{TRANSCRIPT}:find('/explain') ~= nil", what="the chat panel")
     _, final = watch_answer(nvim)
     assert final.rstrip().endswith("Adds two numbers.")
     assert "lines 1-2" in fake.calls("/chat/completions")[-1].json["messages"][-1]["content"]
+
+
+def test_zeke_chat_with_a_message_leaves_the_input_line_in_insert_mode(nvim, fake, workspace):
+    fake.default = Reply(chunks=["hello back"])
+    nvim.open(workspace / "sample.py")
+    nvim.nvim.command("ZekeChat hello")
+    watch_answer(nvim)
+    assert nvim.lua("return vim.fn.bufname()") == "zeke://chat-input"
+    assert nvim.lua("return vim.api.nvim_get_mode().mode") == "i"
+    nvim.feed("and more<CR>")  # typing goes into the input line, not to normal-mode commands
+    nvim.wait_for(f"{TRANSCRIPT}:find('and more') ~= nil")
 
 
 def test_input_line_sends_with_enter(nvim, fake, workspace):
@@ -104,7 +124,9 @@ def test_input_line_sends_with_enter(nvim, fake, workspace):
 
 def test_float_layout_opens_floating_windows(nvim, fake, workspace):
     fake.default = Reply(chunks=["floating"])
-    assert nvim.lua("return require('zeke').setup({ cmd = ..., chat = { layout = 'float' } })", nvim.cmd)
+    assert nvim.lua(
+        "return require('zeke').setup({ cmd = ..., chat = { layout = 'float' } })", nvim.cmd
+    )
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeChat hi")
     _, final = watch_answer(nvim)

@@ -37,8 +37,14 @@ io.write(table.concat(names, '\\n'))
 
 
 def run_lua(code: str) -> str:
-    done = subprocess.run([nvim_binary(), "--clean", "--headless", "-l", "-"], input=code,
-                          capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run(
+        [nvim_binary(), "--clean", "--headless", "-l", "-"],
+        input=code,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return done.stdout + done.stderr
 
 
@@ -61,3 +67,16 @@ def test_helptags_build_without_errors(tmp_path):
     output = run_lua(f"vim.cmd('helptags {tmp_path / 'doc'}') io.write('ok')")
     assert output.strip() == "ok", output
     assert "zeke-inline-keys" in (tmp_path / "doc" / "tags").read_text(encoding="utf-8")
+
+
+def test_help_works_after_a_plain_runtimepath_install(tmp_path):
+    """Bug 7: a clone put on 'runtimepath' has no doc/tags; `:help zeke` must still work."""
+    plugin = tmp_path / "zeke.nvim"
+    shutil.copytree(PLUGIN, plugin, ignore=shutil.ignore_patterns("tags"))
+    output = run_lua(f"""
+vim.opt.rtp:prepend({str(plugin)!r})
+vim.cmd('runtime plugin/zeke.lua')
+local ok, err = pcall(vim.cmd, 'help zeke')
+io.write(ok and vim.fn.expand('%:t') or ('failed: ' .. tostring(err)))
+""")
+    assert output.strip() == "zeke.txt", output

@@ -10,9 +10,10 @@ from tests.fakes.provider import Reply
 pytestmark = pytest.mark.nvim
 
 FILLER = "".join(f"# note {i}\n" for i in range(8))  # keeps the two diff hunks apart
-CODE = ("def add(a, b):\n    return a + b\n\n\n" + FILLER +
-        "def sub(a, b):\n    return a - b\n\n\n"
-        "def main():\n    print(add(1, 2), sub(3, 1))\n")
+CODE = (
+    "def add(a, b):\n    return a + b\n\n\n" + FILLER + "def sub(a, b):\n    return a - b\n\n\n"
+    "def main():\n    print(add(1, 2), sub(3, 1))\n"
+)
 TWO_BLOCKS = (
     "calc.py\n<<<<<<< SEARCH\n    return a + b\n=======\n    return a + b  # sum\n>>>>>>> REPLACE\n\n"
     "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a - b  # difference\n>>>>>>> REPLACE\n"
@@ -45,8 +46,10 @@ def test_preview_then_accept_all_changes_the_buffer_in_one_undo_step(nvim, fake,
     assert "+    return a + b  # sum" in diff and "+    return a - b  # difference" in diff
     assert source_lines(nvim) == CODE.splitlines()  # the preview changes nothing
     nvim.feed("A")
-    nvim.wait_for("vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')",
-                  what="the edit to be applied")
+    nvim.wait_for(
+        "vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')",
+        what="the edit to be applied",
+    )
     nvim.wait_for("require('zeke.lsp').state.inflight == 0")
     assert source_lines(nvim)[1] == "    return a + b  # sum"
     assert source_lines(nvim)[13] == "    return a - b  # difference"
@@ -60,7 +63,9 @@ def test_accept_one_hunk_and_reject_the_other(nvim, fake, calc):
     assert nvim.lua(f"return #{PREVIEW}.hunks") == 2
     nvim.feed("a")  # the cursor starts on the first hunk; accept moves to the next
     nvim.feed("r")
-    nvim.wait_for("vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')")
+    nvim.wait_for(
+        "vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')"
+    )
     assert source_lines(nvim)[13] == "    return a - b"
 
 
@@ -85,8 +90,28 @@ def test_zeke_fix_answers_in_chat_and_previews_an_edit(nvim, fake, calc):
     nvim.open(calc)
     nvim.feed("jV:ZekeFix<CR>")
     nvim.wait_for(f"{PREVIEW} ~= nil", what="the edit preview after /fix", timeout=15)
-    transcript = nvim.lua("return table.concat(vim.api.nvim_buf_get_lines("
-                          "require('zeke.chat').transcript(), 0, -1, false), '\\n')")
+    transcript = nvim.lua(
+        "return table.concat(vim.api.nvim_buf_get_lines("
+        "require('zeke.chat').transcript(), 0, -1, false), '\\n')"
+    )
     assert "The sum has no comment." in transcript and "edit proposed" in transcript
     nvim.feed("A")
-    nvim.wait_for("vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')")
+    nvim.wait_for(
+        "vim.api.nvim_buf_get_lines(vim.fn.bufnr('calc.py'), 1, 2, false)[1]:find('# sum')"
+    )
+    assert nvim.lua("return vim.fn.bufname()").endswith("calc.py")  # focus back in the code
+    assert nvim.lua("return vim.api.nvim_get_mode().mode") == "n"
+
+
+def test_preview_key_help_is_visible_and_names_q(nvim, fake, calc):
+    """Bug 8: the key help was a virtual line above line 1 (seen only after <C-y>), without q."""
+    open_preview(nvim, fake, calc)
+    winbar = nvim.lua("return vim.wo.winbar")
+    for key in ["a", "r", "A", "R", "]h", "[h", "q"]:
+        assert f"{key} " in winbar, (key, winbar)
+    above = nvim.lua("""local n = 0
+        for _, m in ipairs(vim.api.nvim_buf_get_extmarks(0, require('zeke.diff').ns, 0, -1,
+            { details = true })) do
+          if m[4].virt_lines_above then n = n + 1 end
+        end return n""")
+    assert above == 0

@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.provider import Reply
+from tests.harness import loopback_config
 
 pytestmark = pytest.mark.nvim
 
-CONTEXT_VIEW = ("(function() for _, b in ipairs(vim.api.nvim_list_bufs()) do "
-                "if vim.bo[b].filetype == 'zeke-context' then "
-                "return table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\\n') end end end)()")
+CONTEXT_VIEW = (
+    "(function() for _, b in ipairs(vim.api.nvim_list_bufs()) do "
+    "if vim.bo[b].filetype == 'zeke-context' then "
+    "return table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\\n') end end end)()"
+)
 
 
 def test_zeke_model_switches_the_model_of_the_next_request(nvim, fake, workspace):
@@ -19,8 +22,10 @@ def test_zeke_model_switches_the_model_of_the_next_request(nvim, fake, workspace
     names = nvim.lua("return vim.fn.getcompletion('ZekeModel code', 'cmdline')")
     assert names == ["code-fast", "code-smart"]
     nvim.nvim.command("ZekeModel code-smart")
-    nvim.wait_for("require('zeke.statusline').get():find('code%-smart') ~= nil",
-                  what="the statusline to show the new alias")
+    nvim.wait_for(
+        "require('zeke.statusline').get():find('code%-smart') ~= nil",
+        what="the statusline to show the new alias",
+    )
     nvim.feed("2GA")
     nvim.wait_for("require('zeke.inline').shown()")
     assert fake.calls("/completions")[-1].json["model"] == "fake-smart"
@@ -40,6 +45,25 @@ def test_unknown_model_is_reported(nvim, workspace):
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeModel nope")
     nvim.wait_for("vim.fn.execute('messages'):find('unknown alias') ~= nil")
+
+
+def test_unknown_model_is_refused_with_the_known_aliases_behind_a_gateway(
+    nvim, fake, workspace, config_path
+):
+    """Bug 6: with a gateway the daemon used to take any name; `nope` must be refused."""
+    config_path.write_text(
+        loopback_config(fake.url, f'[api]\nbase_url = "{fake.url}/v1"\n'), encoding="utf-8"
+    )
+    fake.default = Reply(chunks=["ok"])
+    nvim.open(workspace / "sample.py")
+    nvim.nvim.command("ZekeModel nope")
+    nvim.wait_for("vim.fn.execute('messages'):find('nope') ~= nil")
+    messages = nvim.messages()
+    assert "now uses nope" not in messages, messages
+    assert 'unknown alias "nope"' in messages and "code-fast, code-smart, local" in messages
+    nvim.nvim.command("ZekeChat hello")
+    nvim.wait_for("not require('zeke.chat').busy()")
+    assert fake.calls("/chat/completions")[-1].json["model"] != "nope"
 
 
 def test_visual_selection_appears_in_zeke_context(nvim, workspace):

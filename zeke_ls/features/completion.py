@@ -7,7 +7,8 @@ replaces the word being typed, labelled as AI, with `isIncomplete` so the menu a
 the user types (answered from the cache while the typing matches). Clients that do support
 inline completion get no AI items in the menu, so nothing is fetched twice.
 
-`zeke/didShowCompletion` and `zeke/didAcceptCompletion` tell the server what was used.
+`zeke/didShowCompletion` and `zeke/didAcceptCompletion` tell the server what was used; every
+inline item also carries the `zeke.didAccept` command (see completion/feedback.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from zeke_ls.completion import feedback as completion_feedback
 from zeke_ls.completion.engine import CompletionEngine
 from zeke_ls.context.packer import (
     Cursor,
@@ -122,10 +124,12 @@ async def suggestions(server: ZekeServer, engine: CompletionEngine, prepared: Pr
         raise ConfigInvalid(str(exc)) from None
 
 
-def inline_items(prepared: Prepared, texts: list[str]) -> types.InlineCompletionList:
+def inline_items(prepared: Prepared, texts: list[str],
+                 issued: completion_feedback.IssuedItems) -> types.InlineCompletionList:
     here = types.Position(prepared.cursor.line, prepared.cursor.character)
     return types.InlineCompletionList(items=[
-        types.InlineCompletionItem(insert_text=text, range=types.Range(here, here))
+        types.InlineCompletionItem(insert_text=text, range=types.Range(here, here),
+                                   command=issued.command(text))
         for text in texts
     ])
 
@@ -188,6 +192,8 @@ def apply_config(engine: CompletionEngine, options: types.CompletionOptions,
 
 def register(server: ZekeServer) -> None:
     engine = CompletionEngine(server.session)
+    issued = completion_feedback.IssuedItems()
+    completion_feedback.register(server, issued)
     options = types.CompletionOptions()
     server.session.settings.subscribe(lambda config: apply_config(engine, options, config))
 
@@ -197,7 +203,8 @@ def register(server: ZekeServer) -> None:
         if prepared is None:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        return inline_items(prepared, await suggestions(server, engine, prepared, invoked))
+        texts = await suggestions(server, engine, prepared, invoked)
+        return inline_items(prepared, texts, issued)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, options)
     async def completion(params: types.CompletionParams) -> types.CompletionList:

@@ -44,10 +44,14 @@ cmd('ZekeSuggest', function(a)
   local enabled = require('zeke.inline').enable(on)
   vim.notify('zeke: inline suggestions ' .. (enabled and 'on' or 'off'))
 end, { nargs = '?', complete = function() return { 'on', 'off' } end, desc = 'zeke: ghost text on/off/toggle' })
-cmd('ZekeStatus', function()
-  require('zeke.lsp').request('zeke/status', {}, function(err, status)
-    if not require('zeke.lsp').report(err, 'zeke/status') then
-      vim.print(status)
-    end
-  end)
-end, { desc = 'zeke: show what the daemon runs with' })
+cmd('ZekeStatus', function() require('zeke.status').show() end, { desc = 'zeke: show what the daemon runs with' })
+
+-- `:help zeke` after a plain 'runtimepath' install: build doc/tags when missing or older than
+-- the help file (plugin managers do this themselves; a clone does not). Two stats per start.
+do
+  local doc = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h') .. '/doc'
+  local txt, tags = vim.uv.fs_stat(doc .. '/zeke.txt'), vim.uv.fs_stat(doc .. '/tags')
+  if txt and (not tags or tags.mtime.sec < txt.mtime.sec) then
+    pcall(vim.cmd.helptags, vim.fn.fnameescape(doc))
+  end
+end

@@ -26,7 +26,7 @@ function M.run(name, opts)
   local message = '/' .. name .. (opts.args ~= '' and (' ' .. opts.args) or '')
   local selection = M.selection(opts)
   selection.propose_edit = M.proposes_edit[name]
-  require('zeke.chat').send(message, selection)
+  require('zeke.chat').send(message, selection, 'source')
 end
 
 --- Actions whose answer also becomes an edit proposal (previewed, see diff.lua).
@@ -39,7 +39,7 @@ function M.from_code_action(command)
   local arg = (command.arguments or {})[1] or {}
   local buf = arg.textDocument and vim.uri_to_bufnr(arg.textDocument.uri) or vim.api.nvim_get_current_buf()
   require('zeke.chat').send('/' .. name, { buf = buf, range = arg.range, diagnostics = arg.diagnostics,
-    propose_edit = M.proposes_edit[name] })
+    propose_edit = M.proposes_edit[name] }, 'source')
 end
 
 --- Client-side handlers for the zeke.* commands, for vim.lsp.start({commands = ...}).

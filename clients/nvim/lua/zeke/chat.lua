@@ -32,6 +32,8 @@ function M.transcript()
   if not H.chat.transcript then
     H.chat.transcript = buf
     vim.bo[buf].modifiable = false
+    -- Tree-sitter markdown: headings, emphasis, and code fences highlighted by their language.
+    pcall(vim.treesitter.start, buf, 'markdown')
     H.keys(buf)
   end
   return buf
@@ -72,8 +74,20 @@ function H.window_for(buf)
   end
 end
 
---- Open the panel (split or float) unless it is already visible; focus the input line.
-function M.open()
+--- Open the panel (split or float) unless it is already visible. `focus` 'input' puts the
+--- cursor in the input line (insert mode); 'source' leaves it in the window it was in.
+function M.open(focus)
+  local from = vim.api.nvim_get_current_win()
+  H.show()
+  if focus == 'source' and vim.api.nvim_win_is_valid(from) then
+    vim.api.nvim_set_current_win(from)
+  elseif focus == 'input' then
+    vim.api.nvim_set_current_win(H.window_for(H.chat.input))
+    vim.cmd('startinsert!')
+  end
+end
+
+function H.show()
   local transcript, input = M.transcript(), H.input()
   if H.window_for(transcript) and H.window_for(input) then
     return
@@ -140,6 +154,31 @@ function H.start_turn(message)
   local buf = M.transcript()
   local empty = vim.api.nvim_buf_line_count(buf) == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
   H.append((empty and '' or '\n\n') .. '## You\n\n' .. message .. '\n\n## Zeke\n\n')
+  H.chat.heading = vim.api.nvim_buf_line_count(buf) - 3 -- 0-based line of "## Zeke"
+end
+
+--- Name the model that answered in the turn's heading: `## Zeke · code-smart (gpt-4o)`.
+function H.name_model(result)
+  local buf, line = M.transcript(), H.chat.heading
+  local alias, model = result.alias, result.model
+  if not line or type(alias) ~= 'string' or vim.api.nvim_buf_get_lines(buf, line, line + 1, false)[1] ~= '## Zeke' then
+    return
+  end
+  local name = (type(model) == 'string' and model ~= '' and model ~= alias) and ('%s (%s)'):format(alias, model) or alias
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, line, line + 1, false, { '## Zeke · ' .. name })
+  vim.bo[buf].modifiable = false
+end
+
+--- What the transcript shows for a message: quick actions name the file and lines they got.
+function H.display(message, selection)
+  if not selection or not selection.range or not message:match('^/') then
+    return message
+  end
+  local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(selection.buf), ':~:.')
+  local first, last = selection.range.start.line + 1, selection.range['end'].line + 1
+  local lines = first == last and ('line %d'):format(first) or ('lines %d-%d'):format(first, last)
+  return ('%s  (`%s` %s)'):format(message, name, lines)
 end
 
 -- --- talking to the daemon ----------------------------------------------------------------
@@ -186,6 +225,7 @@ function H.on_result(err, result)
   result = result or {}
   H.chat.chat_id = result.chatId or H.chat.chat_id
   H.chat.last = result
+  H.name_model(result)
   local full = H.answer_text(result)
   if #full > #H.chat.received and full:sub(1, #H.chat.received) == H.chat.received then
     H.append(full:sub(#H.chat.received + 1))
@@ -200,7 +240,8 @@ function H.on_result(err, result)
 end
 
 --- Send a message (plain text or a /command), with an optional selection {buf, range}.
-function M.send(message, selection)
+--- `focus`: see M.open(); by default the focus does not move.
+function M.send(message, selection, focus)
   M.cancel()
   local source = selection and selection.buf or H.chat.source_buf or vim.api.nvim_get_current_buf()
   H.chat.source_buf = source
@@ -211,8 +252,8 @@ function M.send(message, selection)
     params.diagnostics = selection.diagnostics
     params.proposeEdit = selection.propose_edit
   end
-  M.open()
-  H.start_turn(message)
+  M.open(focus or 'source')
+  H.start_turn(H.display(message, selection))
   H.chat.received, H.chat.errored = '', false
   H.waiting(true, 'waiting for the model')
   H.chat.request_id = lsp.request('zeke/chat', params, H.on_result, source)
@@ -251,10 +292,9 @@ function M.command(message)
     H.chat.source_buf = current
   end
   if message and message ~= '' then
-    M.send(message)
+    M.send(message, nil, 'input')
   else
-    M.open()
-    vim.cmd('startinsert')
+    M.open('input')
   end
 end
 

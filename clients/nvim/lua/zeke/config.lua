@@ -5,13 +5,15 @@ local H = {}
 --- The defaults double as the schema: every option's type is the type of its default.
 --- Keys may be `false` to disable a mapping; `zeke` is passed through to the daemon unchecked.
 M.defaults = {
-  cmd = { 'zeke-ls' }, -- command that starts the daemon (LSP over stdio)
+  cmd = {}, -- command that starts the daemon (LSP over stdio); empty: find it (discover.lua)
+  python = 'python3', -- tried last, as `python -m zeke_ls`, when no zeke-ls executable is found
   zeke = {}, -- overlay for zeke.toml, sent as initializationOptions.zeke
-  root_markers = { 'zeke.toml', '.git' },
+  root_markers = { '.zeke.toml', 'zeke.toml', '.git' }, -- .zeke.toml is the daemon's overlay
   exclude_filetypes = { 'help', 'gitcommit', 'gitrebase', 'TelescopePrompt', 'zeke-chat' },
   inline = {
     enabled = true,
     debounce_ms = 30,
+    engine = 'plugin', -- 'plugin', or 'core': Neovim 0.12's vim.lsp.inline_completion draws
     keys = {
       accept = '<Tab>',
       accept_word = '<C-Right>',
@@ -33,15 +35,16 @@ M.defaults = {
   },
   context = {
     tree_key = 'ga', -- in netrw, nvim-tree, neo-tree and oil: add the file under the cursor
+    remove_key = 'dd', -- in the :ZekeContext list: remove the item under the cursor
   },
 }
 
 --- Options whose value must be one of a fixed set.
-H.enums = { ['chat.layout'] = { split = true, float = true } }
+H.enums = { ['chat.layout'] = { split = true, float = true }, ['inline.engine'] = { plugin = true, core = true } }
 --- Options whose value is free-form (not checked against the defaults).
 H.free = { zeke = true }
 --- Options that may be `false` instead of their default type (key mappings).
-H.may_be_false = { keys = true, tree_key = true }
+H.may_be_false = { keys = true, tree_key = true, remove_key = true }
 
 --- Collect one line per problem: unknown keys, wrong types, bad enum values.
 function H.check(value, default, path, problems)

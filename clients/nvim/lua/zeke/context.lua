@@ -54,18 +54,49 @@ function M.format(result)
   return lines
 end
 
---- :ZekeContext: show the set in a scratch window (q closes it).
+--- :ZekeContext: show the set in a scratch window (q closes it, `context.remove_key` on an
+--- item removes it).
 function M.show()
   lsp.request('zeke/contextList', {}, function(err, result)
     if lsp.report(err, 'zeke/contextList') then
       return
     end
     local buf = vim.api.nvim_create_buf(false, true)
-    vim.api.nvim_buf_set_lines(buf, 0, -1, false, M.format(result or {}))
-    vim.bo[buf].modifiable, vim.bo[buf].bufhidden, vim.bo[buf].filetype = false, 'wipe', 'zeke-context'
+    vim.bo[buf].bufhidden, vim.bo[buf].filetype = 'wipe', 'zeke-context'
+    H.render(buf, result or {})
     vim.cmd('botright 10split')
     vim.api.nvim_win_set_buf(0, buf)
-    vim.keymap.set('n', 'q', '<cmd>close<cr>', { buffer = buf })
+    vim.keymap.set('n', 'q', '<cmd>close<cr>', { buffer = buf, desc = 'zeke: close the context list' })
+    if H.cfg.context.remove_key then
+      vim.keymap.set('n', H.cfg.context.remove_key, function()
+        M.remove_at_cursor(buf)
+      end, { buffer = buf, nowait = true, desc = 'zeke: remove this item from the context' })
+    end
+  end)
+end
+
+--- Draw the list; line i + 1 shows item i (line 1 is the header).
+function H.render(buf, result)
+  vim.b[buf].zeke_items = vim.tbl_map(function(item)
+    return item.id or vim.NIL
+  end, result.items or {})
+  vim.bo[buf].modifiable = true
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, M.format(result))
+  vim.bo[buf].modifiable = false
+end
+
+--- Remove the item under the cursor (zeke/contextRemove) and redraw the list.
+function M.remove_at_cursor(buf)
+  local line = vim.api.nvim_win_get_cursor(0)[1]
+  local id = (vim.b[buf].zeke_items or {})[line - 1]
+  if type(id) ~= 'string' then
+    vim.notify('zeke: no context item on this line', vim.log.levels.WARN)
+    return
+  end
+  lsp.request('zeke/contextRemove', { id = id }, function(err, result)
+    if not lsp.report(err, 'zeke/contextRemove') and vim.api.nvim_buf_is_valid(buf) then
+      H.render(buf, result or {})
+    end
   end)
 end
 
@@ -111,6 +142,7 @@ function M.add_tree_file(filetype)
 end
 
 function M.setup(cfg)
+  H.cfg = cfg
   local key = cfg.context.tree_key
   if not key then
     return

@@ -107,6 +107,7 @@ function M.preview(proposal, source)
   vim.cmd('botright vsplit')
   vim.api.nvim_win_set_buf(0, buf)
   H.keys(buf)
+  vim.wo[0][0].winbar = H.help()
   H.draw()
   vim.api.nvim_win_set_cursor(0, { H.current.hunks[1] and H.current.hunks[1].line or 1, 0 })
 end
@@ -136,11 +137,22 @@ function H.draw()
     local hl = hunk.decision == 'accept' and 'DiffAdd' or hunk.decision == 'reject' and 'DiffDelete' or 'Comment'
     vim.api.nvim_buf_set_extmark(cur.buf, M.ns, hunk.line - 1, 0, { virt_text = { { label, hl } } })
   end
+  if #cur.refused > 0 then -- below line 1: a virtual line above it is only seen after <C-y>
+    vim.api.nvim_buf_set_extmark(cur.buf, M.ns, 0, 0, { virt_lines = cur.refused })
+  end
+end
+
+--- The key help, always visible in the preview window's winbar; cut at its end when narrow.
+function H.help()
   local k = H.cfg.diff.keys
-  local help = ('%s/%s hunk  %s/%s all  %s/%s move'):format(k.accept_hunk or '-', k.reject_hunk or '-',
-    k.accept_all or '-', k.reject_all or '-', k.next_hunk or '-', k.prev_hunk or '-')
-  local top = vim.list_extend({ { { help, 'Comment' } } }, cur.refused)
-  vim.api.nvim_buf_set_extmark(cur.buf, M.ns, 0, 0, { virt_lines = top, virt_lines_above = true })
+  local parts = {}
+  for _, key in ipairs({ { k.accept_hunk, 'accept' }, { k.reject_hunk, 'reject' }, { k.accept_all, 'all' },
+    { k.reject_all, 'none' }, { k.next_hunk, 'next' }, { k.prev_hunk, 'prev' }, { 'q', 'close' } }) do
+    if key[1] then
+      table.insert(parts, key[1] .. ' ' .. key[2])
+    end
+  end
+  return ' ' .. table.concat(parts, '  '):gsub('%%', '%%%%') .. '%<'
 end
 
 --- The hunk whose header is at or above the cursor line.
@@ -204,6 +216,7 @@ function H.finish_if_decided()
   if vim.api.nvim_buf_is_valid(cur.buf) then
     vim.api.nvim_buf_delete(cur.buf, { force = true })
   end
+  H.focus_source(cur.source)
   if accepted == 0 then
     lsp.request('zeke/editReject', { editId = cur.id }, function(err)
       if not lsp.report(err, 'zeke/editReject') then
@@ -219,6 +232,15 @@ function H.finish_if_decided()
       vim.notify(('zeke: edit applied (%d of %d hunks)'):format(accepted, regions), vim.log.levels.INFO)
     end
   end, cur.source)
+end
+
+--- Back to the code the edit is about (the preview may have been opened from the chat).
+function H.focus_source(source)
+  local win = source and vim.fn.bufwinid(source)
+  if win and win ~= -1 then
+    vim.api.nvim_set_current_win(win)
+    vim.cmd('stopinsert')
+  end
 end
 
 --- The proposal on screen (for tests), or nil.

@@ -12,33 +12,55 @@ function H.nvim()
 end
 
 function H.daemon(cfg)
-  local exe = cfg.cmd[1]
-  if vim.fn.executable(exe) ~= 1 then
-    vim.health.error(('daemon command not found: %s'):format(exe),
-      { 'pip install zeke-ls, or set cmd = { "/path/to/zeke-ls" } in setup()' })
-    return
+  local discover = require('zeke.discover')
+  local cmd, tried = discover.find(cfg)
+  if not cmd then
+    vim.health.error(discover.message(tried))
+    return false
   end
-  local cmd = vim.list_extend(vim.deepcopy(cfg.cmd), { '--version' })
+  local how = #cfg.cmd > 0 and 'from the cmd option' or 'found automatically'
   local ok, result = pcall(function()
-    return vim.system(cmd, { text = true }):wait(10000)
+    return vim.system(vim.list_extend(vim.deepcopy(cmd), { '--version' }), { text = true }):wait(10000)
   end)
   if ok and result.code == 0 then
-    vim.health.ok(('daemon: %s (%s)'):format(vim.trim(result.stdout), table.concat(cfg.cmd, ' ')))
+    vim.health.ok(('daemon: %s (%s; %s)'):format(vim.trim(result.stdout), table.concat(cmd, ' '), how))
   else
-    vim.health.error(('daemon did not start: %s'):format(ok and vim.trim(result.stderr or '') or result))
+    vim.health.error(('daemon did not start: %s'):format(ok and vim.trim(result.stderr or '') or result),
+      { 'run it in a shell: ' .. table.concat(cmd, ' ') .. ' --version' })
   end
+  if require('zeke.inline_core').available() then
+    vim.health.info(("Neovim's vim.lsp.inline_completion is available: inline.engine = '%s'"):format(cfg.inline.engine))
+  end
+  return true
+end
+
+--- Why no daemon runs in this Neovim: discovery failed, or no buffer it wants is open.
+function H.not_running(cfg)
+  local lsp = require('zeke.lsp')
+  if lsp.state.daemon_error then
+    vim.health.error(lsp.state.daemon_error)
+    return
+  end
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and lsp.wants(buf, cfg) then
+      vim.health.warn(('the daemon is not attached to %s'):format(vim.fn.bufname(buf)),
+        { 'run :ZekeStatus, or see :messages for why it stopped' })
+      return
+    end
+  end
+  vim.health.info('the daemon starts when you open a file (none is open)')
 end
 
 function H.options(cfg)
-  vim.health.info(('options: layout=%s, debounce %d ms, inline %s, zeke overlay %s'):format(
-    cfg.chat.layout, cfg.inline.debounce_ms, cfg.inline.enabled and 'on' or 'off',
+  vim.health.info(('options: layout=%s, debounce %d ms, inline %s (%s), zeke overlay %s'):format(
+    cfg.chat.layout, cfg.inline.debounce_ms, cfg.inline.enabled and 'on' or 'off', cfg.inline.engine,
     vim.inspect(cfg.zeke, { newline = ' ', indent = '' })))
 end
 
 function H.status()
   local lsp = require('zeke.lsp')
   if not lsp.client() then
-    vim.health.warn('the daemon is not running in this Neovim', { 'open a file to start it' })
+    H.not_running(require('zeke.config').current)
     return
   end
   local err, status = lsp.request_sync('zeke/status', {}, 3000)
@@ -85,8 +107,9 @@ function M.check()
   H.nvim()
   H.options(cfg)
   vim.health.start('zeke: daemon')
-  H.daemon(cfg)
-  H.status()
+  if H.daemon(cfg) then
+    H.status()
+  end
 end
 
 return M

@@ -31,10 +31,15 @@ function H.cancel(buf)
   end
 end
 
+--- True while a snippet can still jump: its placeholders are being filled, <Tab> jumps.
+function H.in_snippet()
+  return vim.snippet ~= nil and vim.snippet.active({ direction = 1 })
+end
+
 --- Ask for suggestions at the cursor after the debounce delay; newer input restarts the wait.
 function M.schedule(buf)
   buf = buf or vim.api.nvim_get_current_buf()
-  if not H.enabled or not lsp.attached(buf) then
+  if not H.enabled or not lsp.attached(buf) or H.in_snippet() then
     return
   end
   H.cancel(buf)
@@ -58,8 +63,10 @@ function M.request(buf, invoked, index)
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
   params.context = { triggerKind = invoked and 1 or 2 } -- Invoked or Automatic
   local tick = vim.b[buf].changedtick
+  local failures = lsp.state.failures
   local id
   id = lsp.request('textDocument/inlineCompletion', params, function(err, result)
+    H.outcome(err, failures)
     if st.request_id ~= id or vim.b[buf].changedtick ~= tick or err then
       return -- superseded, stale or cancelled
     end
@@ -76,6 +83,18 @@ function M.request(buf, invoked, index)
   end, buf)
   st.request_id = id
 end
+
+--- Errors other than a cancel are failures; an answer with no failure reported meanwhile
+--- (the daemon reports failures of automatic requests as `window/logMessage`, see lsp.lua)
+--- is a success that clears them.
+function H.outcome(err, failures_before)
+  if err and err.code ~= H.REQUEST_CANCELLED and err.code ~= H.CONTENT_MODIFIED then
+    lsp.inline_failed(err.message or vim.inspect(err))
+  elseif not err and lsp.state.failures == failures_before then
+    lsp.inline_succeeded()
+  end
+end
+H.REQUEST_CANCELLED, H.CONTENT_MODIFIED = -32800, -32801
 
 -- --- items --------------------------------------------------------------------------------
 
@@ -130,17 +149,21 @@ function M.render(buf)
   local st = H.state(buf)
   local entry = st.items and st.items[st.index]
   local ghost = entry and H.remaining(buf, entry)
-  if not ghost or ghost == '' then
-    return
+  if not ghost or ghost == '' or vim.fn.pumvisible() == 1 or H.in_snippet() then
+    return -- nothing left, or the completion menu or a snippet's placeholders own the cursor
   end
   local lines = vim.split(ghost, '\n', { plain = true })
   local cursor = vim.api.nvim_win_get_cursor(0)
-  local virt_lines = {}
-  for i = 2, #lines do
-    table.insert(virt_lines, { { lines[i], 'ZekeGhostText' } })
+  local chunks = {}
+  for i, line in ipairs(lines) do
+    chunks[i] = { { line, 'ZekeGhostText' } }
   end
+  if #st.items > 1 then -- which of several, after the last line (like Neovim 0.12's hint)
+    table.insert(chunks[#chunks], { (' %d/%d'):format(st.index, #st.items), 'ZekeGhostCounter' })
+  end
+  local virt_lines = { unpack(chunks, 2) }
   vim.api.nvim_buf_set_extmark(buf, M.ns, cursor[1] - 1, cursor[2], {
-    virt_text = { { lines[1], 'ZekeGhostText' } },
+    virt_text = chunks[1],
     virt_text_pos = 'inline',
     virt_lines = #virt_lines > 0 and virt_lines or nil,
     hl_mode = 'combine',
@@ -192,13 +215,16 @@ H.pieces = {
 --- Insert part of the ghost text at the cursor; the rest stays shown (typing through it).
 --- Returns false when nothing is shown, so a key can fall back to its normal meaning.
 function M.accept(kind)
+  kind = kind or 'all'
+  if H.core then
+    return H.core.accept(kind, H.pieces[kind])
+  end
   local buf = vim.api.nvim_get_current_buf()
   local st = H.state(buf)
-  local ghost = st.shown
+  local ghost = H.current_ghost(buf)
   if not ghost then
     return false
   end
-  kind = kind or 'all'
   local piece = H.pieces[kind](ghost)
   local entry = st.items[st.index]
   H.cancel(buf)
@@ -219,8 +245,27 @@ function M.accept(kind)
   return true
 end
 
+--- The ghost on screen, if it still fits the text at the cursor: never one computed for
+--- another text (a completion menu may have changed it), never one hidden by the menu.
+function H.current_ghost(buf)
+  local st = H.state(buf)
+  local entry = st.items and st.items[st.index]
+  if not st.shown or not entry or vim.fn.pumvisible() == 1 then
+    return nil
+  end
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  if not st.at or st.at[1] ~= cursor[1] or st.at[2] ~= cursor[2] or H.remaining(buf, entry) ~= st.shown then
+    M.clear(buf)
+    return nil
+  end
+  return st.shown
+end
+
 --- Show the next (step 1) or previous (step -1) suggestion.
 function M.cycle(step)
+  if H.core then
+    return H.core.cycle(step)
+  end
   local buf = vim.api.nvim_get_current_buf()
   local st = H.state(buf)
   if not st.items or (#st.items <= 1 and not st.invoked) then
@@ -232,6 +277,9 @@ function M.cycle(step)
 end
 
 function M.dismiss()
+  if H.core then
+    return H.core.dismiss()
+  end
   local buf = vim.api.nvim_get_current_buf()
   H.cancel(buf)
   H.state(buf).items = nil
@@ -257,22 +305,48 @@ function H.on_change(ev)
   M.schedule(ev.buf)
 end
 
-function H.map(lhs, fn, fallback, desc)
-  if not lhs then
-    return
-  end
-  vim.keymap.set('i', lhs, function()
-    if not fn() and fallback then
-      vim.api.nvim_feedkeys(vim.keycode(lhs), 'n', false)
-    end
-  end, { desc = desc, silent = true })
+--- The completion menu owns the cursor: hide the ghost and drop its items (they were
+--- computed for the text before the menu changed it). Ask again once the menu is done.
+function H.on_menu(ev)
+  H.cancel(ev.buf)
+  H.state(ev.buf).items = nil
+  M.clear(ev.buf)
 end
+
+--- What the keys do; each returns true when it did something (else the key falls back).
+M.actions = {
+  accept = function() return M.accept('all') end,
+  accept_word = function() return M.accept('word') end,
+  accept_line = function() return M.accept('line') end,
+  next = function() M.cycle(1) return true end,
+  prev = function() M.cycle(-1) return true end,
+  dismiss = function()
+    if H.core then
+      return H.core.dismiss()
+    end
+    local had = H.current_ghost(vim.api.nvim_get_current_buf()) ~= nil
+    M.dismiss()
+    return had
+  end,
+}
 
 function M.setup(cfg)
   H.cfg = cfg
   H.enabled = cfg.inline.enabled
+  H.core = cfg.inline.engine == 'core' and require('zeke.inline_core').setup(cfg) or nil
   local group = vim.api.nvim_create_augroup('zeke.inline', { clear = true })
+  require('zeke.keys').setup(cfg, M.actions, lsp.name)
+  if H.core then
+    return -- Neovim's own inline completion requests and draws
+  end
   vim.api.nvim_create_autocmd('TextChangedI', { group = group, callback = H.on_change })
+  vim.api.nvim_create_autocmd({ 'CompleteChanged', 'TextChangedP' }, { group = group, callback = H.on_menu })
+  vim.api.nvim_create_autocmd('CompleteDone', {
+    group = group,
+    callback = function(ev)
+      M.schedule(ev.buf)
+    end,
+  })
   vim.api.nvim_create_autocmd('CursorMovedI', {
     group = group,
     callback = function(ev)
@@ -297,17 +371,6 @@ function M.setup(cfg)
       M.clear(ev.buf)
     end,
   })
-  local keys = cfg.inline.keys
-  H.map(keys.accept, function() return M.accept('all') end, true, 'zeke: accept suggestion')
-  H.map(keys.accept_word, function() return M.accept('word') end, true, 'zeke: accept word')
-  H.map(keys.accept_line, function() return M.accept('line') end, true, 'zeke: accept line')
-  H.map(keys.next, function() M.cycle(1) return true end, false, 'zeke: next suggestion')
-  H.map(keys.prev, function() M.cycle(-1) return true end, false, 'zeke: previous suggestion')
-  H.map(keys.dismiss, function()
-    local had = M.shown() ~= nil
-    M.dismiss()
-    return had
-  end, true, 'zeke: dismiss suggestion')
 end
 
 --- The suggestions of the current buffer (for tests): { {text, row, col, item} }.

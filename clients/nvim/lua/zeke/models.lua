@@ -28,13 +28,25 @@ function M.complete(arglead)
 end
 
 --- Switch `alias` for `feature` (completion, chat, edit) or for all when feature is nil.
+--- Names the daemon does not list are refused here, with the known ones: a gateway daemon
+--- may take any name and would then send it upstream. The daemon's own refusal is shown too.
 function M.set(alias, feature)
-  lsp.request('zeke/setModel', { alias = alias, feature = feature }, function(err, result)
-    if lsp.report(err, 'zeke/setModel') then
+  M.refresh(function(list_err, result)
+    local names = H.names(result)
+    if not list_err and alias ~= 'auto' and not vim.tbl_contains(names, alias) then
+      vim.notify(('zeke: unknown alias "%s"; known aliases: %s'):format(alias, table.concat(names, ', ')),
+        vim.log.levels.ERROR)
       return
     end
-    M.refresh()
-    vim.notify(('zeke: %s now uses %s'):format(feature or 'every feature', alias), vim.log.levels.INFO)
+    lsp.request('zeke/setModel', { alias = alias, feature = feature }, function(err)
+      if lsp.report(err, 'zeke/setModel') then
+        return
+      end
+      M.refresh(function()
+        lsp.changed()
+      end)
+      vim.notify(('zeke: %s now uses %s'):format(feature or 'every feature', alias), vim.log.levels.INFO)
+    end)
   end)
 end
 
