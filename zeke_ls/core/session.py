@@ -57,6 +57,7 @@ class Session:
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
     edit_proposals: dict[str, Any] = field(default_factory=dict)  # zeke/edit proposals by editId
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
+    answers: Any = None  # features.hover.AnswerBook: explain answers shown again on hover
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
     router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))

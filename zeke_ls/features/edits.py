@@ -236,10 +236,10 @@ async def accept_edit(server: ZekeServer, args: AcceptParams) -> dict[str, Any]:
             f"hunk(s) {', '.join(sorted(unknown))} were refused or do not exist in {args.edit_id}"
         )
     changes = await _current_changes(server, files, chosen)
-    open_changes = [(c, s) for c, s in changes if s.is_open]
-    if open_changes:
-        await _apply_in_editor(server, [c for c, _ in open_changes])
-    for change, _ in (c for c in changes if not c[1].is_open):
+    in_editor = [(c, s) for c, s in changes if s.is_open or _create_in_editor(server, c)]
+    if in_editor:
+        await _apply_in_editor(server, [c for c, _ in in_editor])
+    for change, _ in (c for c in changes if c not in in_editor):
         await _write_through_glyph(server, change)
     del server.session.edit_proposals[args.edit_id]
     return {
@@ -279,6 +279,13 @@ async def _apply_in_editor(server: ZekeServer, changes: list[FileChange]) -> Non
     )
     if not result.applied:
         raise Refused(f"the editor did not apply the edit: {result.failure_reason or 'declined'}")
+
+
+def _create_in_editor(server: ZekeServer, change: FileChange) -> bool:
+    """A new file goes into the editor's edit (`CreateFile`) when the client supports it."""
+    from zeke_ls.features.client_ui import supports_create_file
+
+    return change.before is None and change.after is not None and supports_create_file(server)
 
 
 async def _write_through_glyph(server: ZekeServer, change: FileChange) -> None:
