@@ -91,7 +91,8 @@ async def test_explain_shows_a_short_answer_as_a_message_and_on_hover(tmp_path, 
             position=types.Position(line=3, character=0)))
         cursor = types.Position(line=1, character=0)
         empty = await code_actions(client, uri, types.Range(start=cursor, end=cursor))
-    assert [a.command.command for a in actions] == ["zeke.explain", "zeke.test", "zeke.doc"]
+    assert [a.command.command for a in actions] == ["zeke.explain", "zeke.test", "zeke.doc",
+                                                     "zeke.fix"]
     assert list(empty) == []
     prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
     assert "Explain what the selected code does" in prompt and "return a - b" in prompt

@@ -73,7 +73,8 @@ def action(name: str, uri: str, rng: types.Range, diagnostics: list[types.Diagno
 
 
 def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Explain/test/doc on a non-empty selection; one fix per diagnostic; fix-all with several."""
+    """One fix per diagnostic; on a non-empty selection explain/test/doc, and a fix of the
+    whole selection unless a single diagnostic already has its own."""
     uri, rng = params.text_document.uri, params.range
     diagnostics = list(params.context.diagnostics)
     found: list[types.CodeAction] = []
@@ -82,7 +83,7 @@ def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
                             f"Zeke: fix '{diag.message.splitlines()[0][:60]}'"))
     if rng.start != rng.end:
         found += [action(name, uri, rng, []) for name in ("explain", "test", "doc")]
-        if len(diagnostics) > 1 or (diagnostics and not found):
+        if len(diagnostics) != 1:  # one diagnostic already has its own fix above
             found.append(action("fix", uri, rng, diagnostics, "Zeke: fix the selection"))
     only = [kind_value(kind) for kind in params.context.only or []]
     if only:
