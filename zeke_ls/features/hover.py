@@ -74,12 +74,10 @@ def wants_ai_hover(server: ZekeServer) -> bool:
 
 
 def block_around(text: str, line: int) -> tuple[int, int] | None:
-    """The run of non-blank lines holding `line` (at most MAX_BLOCK_LINES), or None."""
+    """The run of non-blank lines holding `line` (at most MAX_BLOCK_LINES), or None: past the
+    end of a stale copy (Grim) there is nothing known to explain."""
     lines = text.splitlines()
-    if not lines:
-        return None
-    line = min(max(line, 0), len(lines) - 1)  # Grim's copy may be older than its buffer
-    if not lines[line].strip():
+    if not 0 <= line < len(lines) or not lines[line].strip():
         return None
     first = last = line
     while first > 0 and lines[first - 1].strip() and line - first < MAX_BLOCK_LINES // 2:
