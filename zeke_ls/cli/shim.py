@@ -104,7 +104,7 @@ class Child:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 self.process.stdin.write(frame(message))
 
-    async def request(self, message: dict[str, Any], timeout: float | None) -> Any:
+    async def request(self, message: dict[str, Any], limit_s: float | None) -> Any:
         """Forward a client request; its response message (None if gone or too slow)."""
         if not self.alive:
             return None
@@ -112,7 +112,7 @@ class Child:
         self.pending[message["id"]] = future
         self.send(message)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(future, limit_s)
         except TimeoutError:
             return None
         finally:
@@ -146,9 +146,8 @@ class Shim:
                 self.to_client(message | {"id": shim_id})
             elif "method" in message:
                 self.to_client(message)
-            elif (future := child.pending.get(message.get("id"))) is not None:
-                if not future.done():
-                    future.set_result(message)
+            elif (future := child.pending.get(message.get("id"))) and not future.done():
+                future.set_result(message)
         for future in child.pending.values():
             if not future.done():
                 future.set_result({"id": None, "result": None})
