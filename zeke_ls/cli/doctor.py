@@ -51,6 +51,7 @@ def doctor_report(store: ConfigStore, probe: bool, timeout_s: float) -> dict[str
         "configFile": str(store.user_path),
         "sources": store.sources,
         "problems": [p.to_json() for p in problems],
+        "notes": [n.to_json() for n in store.notes],
         "aliases": [
             route.to_json() | {"describe": route.describe()} for route in all_routes(config)
         ],
@@ -85,6 +86,7 @@ def print_doctor(report: dict[str, Any]) -> None:
         for p in report["problems"]:
             fields = (p["severity"], p["source"], p["keyPath"], p["message"], p["hint"])
             out.write(f"  {ConfigProblem(*fields)}\n")
+    print_notes(report["notes"])
     out.write("\naliases:\n")
     print_aliases(report["aliases"])
     if report["probed"]:
@@ -99,6 +101,20 @@ def print_doctor(report: dict[str, Any]) -> None:
         out.write("\nendpoints: not probed (--no-probe)\n")
     verdict = "usable" if report["usable"] else f"NOT usable: {report.get('reason', '')}"
     out.write(f"\nresult: config {verdict}\n")
+
+
+def print_notes(notes: list[dict[str, str]]) -> None:
+    """What was read from the Zeke CLI's formats, and what belongs to other Zeke tools."""
+    taken = [n for n in notes if n["kind"] == "took"]
+    left = [n for n in notes if n["kind"] == "left"]
+    if taken:
+        sys.stdout.write("\ntaken from the Zeke CLI's config:\n")
+        for n in taken:
+            sys.stdout.write(f"  {n['source']}: {n['key']} -> {n['detail']}\n")
+    if left:
+        sys.stdout.write("\nleft alone (notes, not errors):\n")
+        for n in left:
+            sys.stdout.write(f"  {n['source']}: {n['key']}: {n['detail']}\n")
 
 
 def print_aliases(aliases: list[dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""Command line: `zeke-ls [serve]`, `doctor`, `models`, `ask`, `glyph`.
+"""Command line: `zeke-ls [serve]`, `doctor`, `models`, `ask`, `shim`, `glyph`.
 
 Heavy modules (the server, providers, MCP) are imported inside each command so that
 `--help` and `--version` stay instant.
@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--model", "-m", default=None, help="alias to use (default: [chat] model)")
     ask.add_argument("--system", default=None, help="system prompt")
     ask.add_argument("prompt", nargs="+", help="the prompt")
+
+    shim = commands.add_parser(
+        "shim", help="serve zeke-ls under the name of the server an editor starts (Grim: pylsp), "
+        "forwarding to the real one")
+    shim.add_argument("name", help="the server the editor starts, e.g. pylsp")
+    shim.add_argument("--real", default=None, metavar="COMMAND",
+                      help="the real server (default: the next NAME on PATH that is no shim)")
+    shim.add_argument("--install", default=None, metavar="DIR",
+                      help="write an executable NAME shim script into DIR and exit")
+    add_config_argument(shim)
+    shim.add_argument("--log-file", metavar="PATH", default=None, help="zeke-ls log file")
+    shim.add_argument("args", nargs="*", help="passed on to the real server (after --)")
 
     glyph = commands.add_parser("glyph", help="run the embedded Glyph MCP file-tool server (stdio)")
     glyph.add_argument("--root", action="append", required=True, help="workspace root (repeatable)")
@@ -102,6 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from zeke_ls.cli.ask import run_ask
 
         return run_ask(args.config, args.model, " ".join(args.prompt), args.system)
+    if command == "shim":
+        from zeke_ls.cli.shim import run_shim
+
+        zeke_args = (["--config", args.config] if args.config else []) + (
+            ["--log-file", args.log_file] if args.log_file else [])
+        return run_shim(args.name, args.real, zeke_args, args.install, list(args.args))
     if command == "glyph":
         from zeke_ls.glyph.server import run_glyph
 

@@ -137,6 +137,9 @@ class ChatConfig(Section):
     model: str = "code-smart"
     max_tool_steps: int = Field(default=4, ge=0)
     temperature: float = Field(default=0.2, ge=0)
+    ai_hover: Literal["auto", "on", "off"] = "auto"
+    """`textDocument/hover` asks the model to explain the code under the cursor: `auto` only
+    for clients that declare no hover support (Grim's `K`), `on` always, `off` never."""
 
 
 class EditConfig(Section):

@@ -21,6 +21,9 @@ from zeke_ls.config.problems import ConfigProblem
 if TYPE_CHECKING:
     from zeke_ls.config.schema import ZekeConfig
 
+from zeke_ls.config.zeke_cli import Note
+from zeke_ls.config.zeke_cli import adapt as adapt_zeke_cli
+
 log = logging.getLogger(__name__)
 
 WORKSPACE_FILE = ".zeke.toml"
@@ -155,6 +158,8 @@ class ConfigStore:
         self._config: ZekeConfig | None = None  # None: the defaults, built on first use
         self.sources: list[str] = ["defaults"]
         self.problems: list[ConfigProblem] = []
+        self.notes: list[Note] = []
+        """What was taken from the Zeke CLI's formats, and what other tools' keys were left."""
         self._listeners: list[Listener] = []
 
     @property
@@ -212,9 +217,13 @@ class ConfigStore:
     def _read_layers(self) -> tuple[list[Layer], list[ConfigProblem]]:
         layers: list[Layer] = []
         problems: list[ConfigProblem] = []
+        self.notes = []
         for path in self.watched_paths():
             layer, found = read_toml(path)
             problems += found
+            if layer is not None:  # the Zeke CLI's formats and other Zeke tools' sections
+                layer.data, notes = adapt_zeke_cli(layer.data, layer.name)
+                self.notes += notes
             if layer is None and path == self.user_path and self.explicit and not found:
                 problems.append(
                     ConfigProblem(

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 FEATURE_MODULES = [
     "completion",
     "actions",
+    "hover",
 ]
 # zeke/* features load on their first request (core/lazy.py), so only their client -> server
 # methods are named here; tests/unit/test_lazy_features.py checks them against register().

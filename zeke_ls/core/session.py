@@ -61,11 +61,14 @@ class Session:
     chat_runner: Callable[[Any], Awaitable[dict[str, Any]]] | None = None
     """Runs one chat turn from raw `zeke/chat` params (set by features.chat; actions use it)."""
     edit_proposer: Callable[..., Awaitable[dict[str, Any]]] | None = None
-    """(uri, range, instruction, alias, request_id) -> a `zeke/edit` result (features.edits)."""
+    """(uri, range, instruction, alias, on_progress) -> a `zeke/edit` result (features.edits)."""
+    edit_acceptor: Callable[[str], Awaitable[dict[str, Any]]] | None = None
+    """editId -> a `zeke/editAccept` result (features.edits; quick actions accept at once)."""
     pygls_workspace: Callable[[], Any] = field(default=lambda: None)
     """pygls's workspace of the server this session belongs to (see attach)."""
     status_sections: dict[str, Callable[[], Any]] = field(default_factory=dict)
     """Extra `zeke/status` blocks by name (a feature adds its own counters here)."""
+    answers: Any = None  # services.answers.AnswerBook: explain answers shown again on hover
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
 

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 CHAT, DELTA = "zeke/chat", "zeke/chatDelta"
 HISTORY, CLEAR = "zeke/chatHistory", "zeke/chatClear"
+EDIT_PROGRESS = "zeke/editProgress"
 MESSAGE_OVERHEAD = 4
 """Tokens each message costs beyond its content (role and separators, per OpenAI's count)."""
 
@@ -172,7 +173,9 @@ async def edit_proposal(server: ZekeServer, command: str | None, params: ChatPar
         instruction += "\nDiagnostics:\n" + format_diagnostics(params.diagnostics)
     rng = params.range.model_dump() if params.range else None
     try:
-        return await propose_edit(params.text_document.uri, rng, instruction, None, request_id)
+        return await propose_edit(params.text_document.uri, rng, instruction, None,
+                                  lambda data: server.notify(EDIT_PROGRESS,
+                                                             {"requestId": request_id, **data}))
     except asyncio.CancelledError:
         return {"cancelled": True}
     except JsonRpcException as exc:

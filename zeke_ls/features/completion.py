@@ -34,6 +34,7 @@ from zeke_ls.context.positions import index_to_units
 from zeke_ls.core.rpc import ConfigInvalid
 from zeke_ls.providers.base import ProviderError
 from zeke_ls.services.documents import parse_uri
+from zeke_ls.services.stale import StaleDocuments, clamp_position
 
 if TYPE_CHECKING:
     from pygls.workspace import TextDocument
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 DID_SHOW = "zeke/didShowCompletion"
 DID_ACCEPT = "zeke/didAcceptCompletion"
 MAX_OTHER_DOCUMENTS = 3
+LABEL_CHARS = 72
 _WORD = re.compile(r"[\w$]+$")
 
 
@@ -63,8 +65,10 @@ def find_document(server: ZekeServer, uri: str) -> TextDocument:
 
 
 def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
-            position: types.Position) -> Prepared | None:
+            position: types.Position, stale: StaleDocuments | None = None) -> Prepared | None:
     """Packed context at the position, or None where no suggestion makes sense."""
+    if stale is not None:
+        stale.refresh(uri)  # a client that never sends didChange (Grim): newer file on disk
     document = find_document(server, uri)
     text = document.source
     config = server.session.config
@@ -72,7 +76,10 @@ def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
         log.info("no completion for %s: binary or larger than max_file_bytes", uri)
         return None
     encoding = position_encoding(server)
-    cursor = engine.cursors.resolve(uri, text, position.line, position.character, encoding)
+    line, character = position.line, position.character
+    if stale is not None and uri in stale.synced:
+        line, character = clamp_position(text, line, character)  # the copy may be older
+    cursor = engine.cursors.resolve(uri, text, line, character, encoding)
     if cursor is None:
         return None
     path = relative_path(to_fs_path(uri) or uri, server.session.roots)
@@ -142,12 +149,14 @@ def menu_items(prepared: Prepared, texts: list[str], alias: str) -> list[types.C
     start = cursor.character - index_to_units(word, len(word), prepared.encoding)
     edit_range = types.Range(types.Position(cursor.line, start),
                              types.Position(cursor.line, cursor.character))
-    items = []
+    items: list[types.CompletionItem] = []
     for rank, text in enumerate(texts):
         full = word + text
-        first = full.strip().splitlines()[0] if full.strip() else full
+        label = menu_label(full)
+        if label is None or any(item.label == label for item in items):
+            continue
         items.append(types.CompletionItem(
-            label=first[:80] + ("…" if len(first) > 80 or "\n" in full.strip() else ""),
+            label=label,
             label_details=types.CompletionItemLabelDetails(description="zeke AI"),
             kind=types.CompletionItemKind.Text,
             detail=f"zeke AI suggestion ({alias})",
@@ -158,6 +167,17 @@ def menu_items(prepared: Prepared, texts: list[str], alias: str) -> list[types.C
             text_edit=types.TextEdit(range=edit_range, new_text=full),
         ))
     return items
+
+
+def menu_label(full: str) -> str | None:
+    """A label that reads well alone (Grim shows nothing else): the first line of code,
+    trimmed, and how many more lines the suggestion holds; None for a blank suggestion."""
+    lines = [line.strip() for line in full.strip().splitlines()]
+    if not lines or not lines[0]:
+        return None
+    first = lines[0] if len(lines[0]) <= LABEL_CHARS else lines[0][: LABEL_CHARS - 1] + "…"
+    more = sum(1 for line in lines[1:] if line)
+    return first + (f"  (+{more} line{'s' if more > 1 else ''})" if more else "")
 
 
 def supports_inline(server: ZekeServer) -> bool:
@@ -194,6 +214,7 @@ def register(server: ZekeServer) -> None:
     engine = CompletionEngine(server.session)
     issued = completion_feedback.IssuedItems()
     completion_feedback.register(server, issued)
+    stale = StaleDocuments(server)
     options = types.CompletionOptions()
     server.session.settings.subscribe(lambda config: apply_config(engine, options, config))
 
@@ -210,7 +231,7 @@ def register(server: ZekeServer) -> None:
     async def completion(params: types.CompletionParams) -> types.CompletionList:
         if supports_inline(server):
             return types.CompletionList(is_incomplete=False, items=[])
-        prepared = prepare(server, engine, params.text_document.uri, params.position)
+        prepared = prepare(server, engine, params.text_document.uri, params.position, stale)
         if prepared is None:
             return types.CompletionList(is_incomplete=True, items=[])
         invoked = (params.context is not None

@@ -43,6 +43,7 @@ from zeke_ls.protocol.edits import (
     RejectResult,
 )
 from zeke_ls.providers.base import ChatRequest, ProviderError
+from zeke_ls.services.client_ui import supports_create_file
 from zeke_ls.services.documents import parse_uri
 from zeke_ls.services.edits import Proposal, closed_write, preflight, write_all
 from zeke_ls.workspace.paths import relative_name, resolve_in_roots
@@ -67,7 +68,13 @@ def register(server: ZekeServer) -> None:
 
         return propose_edit(server, uri, rng, instruction, alias, progress)
 
-    server.session.edit_proposer = proposer
+    server.session.edit_proposer = lambda uri, rng, instruction, alias, on_progress: propose_edit(
+        server, uri, rng, instruction, alias, on_progress)
+
+    async def acceptor(edit_id: str) -> dict[str, Any]:
+        return (await accept_edit(server, AcceptParams(edit_id=edit_id))).dump()
+
+    server.session.edit_acceptor = acceptor
 
     @server.feature(EDIT)
     async def on_edit(params: Any) -> dict[str, Any]:
@@ -238,10 +245,12 @@ async def _accept(server: ZekeServer, proposal: Proposal, args: AcceptParams) ->
             f"hunk(s) {', '.join(sorted(unknown))} were refused or do not exist in {args.edit_id}"
         )
     changes = await _current_changes(server, files, chosen)
-    open_changes = [c for c, s in changes if s.is_open]
+    # Open documents, and new files when the client can create them (CreateFile), change
+    # through the editor's applyEdit; the rest is written through Glyph.
+    open_changes = [c for c, s in changes if s.is_open or _create_in_editor(server, c)]
     closed = [closed_write(c, _path_of(server, c.uri),
                            _path_of(server, c.new_uri) if c.new_uri else _path_of(server, c.uri))
-              for c, s in changes if not s.is_open]
+              for c, s in changes if c not in open_changes]
     preflight(closed)
 
     async def apply_open() -> None:
@@ -297,6 +306,11 @@ async def _apply_in_editor(server: ZekeServer, changes: list[FileChange]) -> Non
 def glyph_error(exc: GlyphError) -> Refused | ToolFailed:
     """Glyph refusing a path is Refused (-32005); failing or unreachable is ToolFailed."""
     return Refused(exc.message) if exc.refused else ToolFailed(exc.message)
+
+
+def _create_in_editor(server: ZekeServer, change: FileChange) -> bool:
+    """A new file goes into the editor's edit (`CreateFile`) when the client supports it."""
+    return change.before is None and change.after is not None and supports_create_file(server)
 
 
 # --- files ----------------------------------------------------------------------------------
