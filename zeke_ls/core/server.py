@@ -41,6 +41,7 @@ FEATURE_MODULES = [
     "chat",
     "actions",
     "edits",
+    "next_edit",
 ]
 
 

@@ -55,6 +55,7 @@ class Session:
     context_set: ContextSet | None = None  # pinned context; created by features.context
     token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
+    next_edit_stats: dict[str, Any] = field(default_factory=dict)  # features.next_edit counts
     edit_proposals: dict[str, Any] = field(default_factory=dict)  # zeke/edit proposals by editId
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)

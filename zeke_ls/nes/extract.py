@@ -1,0 +1,307 @@
+"""From a model's rewritten excerpt to zero or one minimal edit, and when to stay quiet.
+
+The answer is diffed line by line against the excerpt the model was shown. Changes a model
+adds by habit are dropped before anything is shown: whitespace-only changes (re-indented or
+dropped blank lines), lines it did not echo at the very start or end of the excerpt, a whole
+excerpt shifted by one indent, and lines put back as they were before the user's last edit
+(stale text). What remains is grouped into nearby changes; the group most related to the
+recent edits (then nearest the cursor) is the suggestion. It is placed in the document as it
+is *now* with the patch matcher, so text typed since the request shifts it or, when the user
+typed inside it, refuses it. Finally it is trimmed to the smallest character range.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from zeke_ls.nes.history import Edit
+from zeke_ls.nes.prompt import Excerpt
+from zeke_ls.patch.match import Match, collapse, find, reindent
+
+MERGE_GAP = 6
+"""Changes at most this many unchanged lines apart are one edit (like a diff hunk's context)."""
+CONTEXT = 2
+"""Unchanged lines on each side used to place the edit in the current document."""
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Replace document text from (line, index) to (end_line, end_index) by `text`; python
+    string indexes in lines of the current document. `cursor_*` is where the cursor goes."""
+
+    line: int
+    index: int
+    end_line: int
+    end_index: int
+    text: str
+    cursor_line: int
+    cursor_index: int
+
+
+@dataclass(frozen=True)
+class Quiet:
+    reason: str
+    """empty | unchanged | whitespace | undo | outside | conflict"""
+
+
+@dataclass(frozen=True)
+class Op:
+    i1: int
+    i2: int
+    new: list[str]
+
+
+def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], current_text: str,
+            recent: list[Edit], window: tuple[int, int] | None = None) -> Suggestion | Quiet:
+    """The one edit to show for `rewritten`, or why none. `sent_doc` is the document's lines
+    when the request was made, `current_text` its text now, `recent` the edit history (last
+    is newest), `window` the document lines an edit may touch (default: the excerpt)."""
+    if rewritten is None or not rewritten.strip():
+        return Quiet("empty")
+    answer = _unshift_indent(excerpt.lines, rewritten.removesuffix("\n").split("\n"))
+    last = _last_of(recent, excerpt)
+    verdicts = [(op, _verdict(op, excerpt, last)) for op in _changes(excerpt.lines, answer)]
+    ops = [op for op, verdict in verdicts if verdict == "keep"]
+    if not ops:
+        dropped = {verdict for _, verdict in verdicts}
+        return Quiet(next((r for r in ("undo", "whitespace") if r in dropped), "unchanged"))
+    groups = _groups(ops)
+    group = _choose(groups, excerpt, recent)
+    start, end, new = _region(group, excerpt)
+    if last is not None and _undoes(sent_doc, start, end, new, last):
+        return Quiet("undo")
+    lo, hi = window or (excerpt.start, excerpt.end)
+    if start < lo or end > hi:
+        return Quiet("outside")
+    current = current_text.split("\n")
+    current = [line.removesuffix("\r") for line in current]
+    placed = _place(sent_doc, current, start, end)
+    if placed is None:
+        return Quiet("conflict")
+    return _minimal(current_text, placed[0], placed[1], new)
+
+
+# --- diffing ------------------------------------------------------------------------------
+
+
+def _changes(old: list[str], new: list[str]) -> list[Op]:
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    ops = [Op(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+           if tag != "equal"]
+    # Lines missing at the very start or end were not echoed (a truncated or late-starting
+    # answer), which is not the same as deleting them.
+    if ops and not ops[0].new and ops[0].i1 == 0:
+        ops = ops[1:]
+    if ops and not ops[-1].new and ops[-1].i2 == len(old):
+        ops = ops[:-1]
+    return ops
+
+
+def _unshift_indent(old: list[str], new: list[str]) -> list[str]:
+    """Undo one indent shift of the whole answer (a re-indented copy of the excerpt)."""
+    pairs = _stripped_pairs(old, new)
+    shifted = [(o, n) for o, n in pairs if o != n]
+    # Every echoed line shifted alike, and most of the excerpt echoed: not a deliberate re-indent.
+    if len(shifted) < 3 or len(shifted) < len(pairs) or \
+            len(shifted) < 0.5 * sum(1 for line in old if line.strip()):
+        return new
+    deltas = {_delta(n, o) for n, o in ((n, o) for o, n in shifted)}
+    if len(deltas) != 1 or None in deltas:
+        return new
+    delta = deltas.pop()
+    return [reindent(line, delta) for line in new]
+
+
+def _stripped_pairs(old: list[str], new: list[str]) -> list[tuple[str, str]]:
+    matcher = difflib.SequenceMatcher(None, [x.strip() for x in old], [x.strip() for x in new],
+                                      autojunk=False)
+    return [(old[b.a + k], new[b.b + k]) for b in matcher.get_matching_blocks()
+            for k in range(b.size) if old[b.a + k].strip()]
+
+
+def _lead(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _delta(answer_line: str, excerpt_line: str) -> tuple[str, str] | None:
+    """The indent change that turns the answer line back into the excerpt line."""
+    a, e = _lead(answer_line), _lead(excerpt_line)
+    if e.startswith(a):
+        return ("add", e[len(a):])
+    if a.startswith(e):
+        return ("remove", a[len(e):])
+    return None
+
+
+# --- quiet rules per change -----------------------------------------------------------------
+
+
+def _verdict(op: Op, excerpt: Excerpt, last: Edit | None) -> str:
+    """keep | whitespace (dropped or added blank lines included) | undo (stale text)."""
+    old = excerpt.lines[op.i1:op.i2]
+    if "".join("".join(old).split()) == "".join("".join(op.new).split()):
+        return "whitespace"
+    return "undo" if last is not None and _stale(op, old, excerpt, last) else "keep"
+
+
+def _stale(op: Op, old: list[str], excerpt: Excerpt, last: Edit) -> bool:
+    """The change puts back (part of) what the user's last edit replaced."""
+    start, end = excerpt.start + op.i1, excerpt.start + op.i2
+    if start < last.start or end > last.new_end or (not old and not op.new):
+        return False
+    return _sublist(old, last.new) and _sublist(op.new, last.old)
+
+
+def _sublist(part: list[str], whole: list[str]) -> bool:
+    if not part:
+        return True
+    size = len(part)
+    return any(whole[i:i + size] == part for i in range(len(whole) - size + 1))
+
+
+def _last_of(recent: list[Edit], excerpt: Excerpt) -> Edit | None:
+    """The newest edit, if it is in this document (edits elsewhere cannot be undone here)."""
+    if not recent or recent[-1].path != excerpt.path:
+        return None
+    return recent[-1]
+
+
+def _undoes(doc: list[str], start: int, end: int, new: list[str], last: Edit) -> bool:
+    after = doc[:start] + new + doc[end:]
+    before_last = doc[:last.start] + last.old + doc[last.new_end:]
+    return [collapse(x) for x in after] == [collapse(x) for x in before_last]
+
+
+# --- grouping and choosing ------------------------------------------------------------------
+
+
+def _groups(ops: list[Op]) -> list[list[Op]]:
+    groups: list[list[Op]] = [[ops[0]]]
+    for op in ops[1:]:
+        if op.i1 - groups[-1][-1].i2 <= MERGE_GAP:
+            groups[-1].append(op)
+        else:
+            groups.append([op])
+    return groups
+
+
+def _region(group: list[Op], excerpt: Excerpt) -> tuple[int, int, list[str]]:
+    """Document lines [start, end) and their new lines: kept changes, the rest as it was."""
+    new: list[str] = []
+    at = group[0].i1
+    for op in group:
+        new += excerpt.lines[at:op.i1] + op.new
+        at = op.i2
+    return excerpt.start + group[0].i1, excerpt.start + group[-1].i2, new
+
+
+def _choose(groups: list[list[Op]], excerpt: Excerpt, recent: list[Edit]) -> list[Op]:
+    """Most related to the recent edits (words they removed or added), then nearest."""
+    removed, added = set(), set()
+    for edit in recent[-3:]:
+        old_words, new_words = _words(edit.old), _words(edit.new)
+        removed |= old_words - new_words
+        added |= new_words - old_words
+    cursor = excerpt.cursor_line - excerpt.start
+
+    def rank(group: list[Op]) -> tuple[int, int]:
+        old = _words([x for op in group for x in excerpt.lines[op.i1:op.i2]])
+        new = _words([x for op in group for x in op.new])
+        related = len((old - new) & removed) + len((new - old) & added)
+        distance = min(abs(cursor - op.i1) if cursor < op.i1 else max(0, cursor - op.i2 + 1)
+                       for op in group)
+        return (-related, distance)
+
+    return min(groups, key=rank)
+
+
+def _words(lines: list[str]) -> set[str]:
+    return {w for line in lines for w in _WORD.findall(line)}
+
+
+# --- placing in the current document ---------------------------------------------------------
+
+
+def _place(sent: list[str], current: list[str], start: int, end: int) -> tuple[int, int] | None:
+    """Where sent lines [start, end) are in the current document, or None if they changed."""
+    if sent == current[: len(sent)] and len(sent) == len(current):
+        return start, end
+    lo, hi = max(0, start - CONTEXT), min(len(sent), end + CONTEXT)
+    block = sent[lo:hi]
+    if not block:
+        return None
+    found = find(current, block, hint=lo + 1)
+    if not isinstance(found, Match):
+        return None
+    mapping = found.mapping
+    inner = mapping[start - lo:end - lo]
+    if inner:
+        rows = [m for m in inner if m is not None]
+        if len(rows) != len(inner) or rows != list(range(rows[0], rows[0] + len(rows))):
+            return None
+        if [current[m] for m in rows] != sent[start:end]:
+            return None  # the user typed inside the lines the edit replaces
+        return rows[0], rows[0] + len(rows)
+    before = mapping[start - lo - 1] if start > lo else None
+    after = mapping[start - lo] if start - lo < len(mapping) else None
+    if before is not None and (after is None or after == before + 1):
+        return before + 1, before + 1
+    if after is not None and before is None and start == lo:
+        return after, after
+    return None
+
+
+# --- the minimal edit -----------------------------------------------------------------------
+
+
+def _minimal(text: str, start: int, end: int, new: list[str]) -> Suggestion | Quiet:
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    begin = sum(len(x) for x in lines[:start])
+    stop = sum(len(x) for x in lines[:end])
+    old_chunk = text[begin:stop]
+    new_chunk = "".join(line + newline for line in new)
+    if end >= len(lines) and not text.endswith("\n") and new_chunk and old_chunk:
+        new_chunk = new_chunk[: -len(newline)]
+    if start >= len(lines) and text and not text.endswith("\n") and new_chunk:
+        new_chunk = newline + new_chunk.removesuffix(newline)  # appending after the last line
+    head = _common_prefix(old_chunk, new_chunk)
+    tail = _common_suffix(old_chunk[head:], new_chunk[head:])
+    replaced = old_chunk[head:len(old_chunk) - tail]
+    inserted = new_chunk[head:len(new_chunk) - tail]
+    if not replaced and not inserted:
+        return Quiet("unchanged")
+    if "".join(replaced.split()) == "".join(inserted.split()):
+        return Quiet("whitespace")
+    a, b = begin + head, begin + len(old_chunk) - tail
+    line, index = _position(text, a)
+    end_line, end_index = _position(text, b)
+    after = text[:a] + inserted + text[b:]
+    cursor_line, cursor_index = _position(after, a + len(inserted))
+    return Suggestion(line, index, end_line, end_index, inserted, cursor_line, cursor_index)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
