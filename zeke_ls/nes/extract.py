@@ -93,11 +93,29 @@ def _changes(old: list[str], new: list[str]) -> list[Op]:
            if tag != "equal"]
     # Lines missing at the very start or end were not echoed (a truncated or late-starting
     # answer), which is not the same as deleting them.
-    if ops and not ops[0].new and ops[0].i1 == 0:
-        ops = ops[1:]
-    if ops and not ops[-1].new and ops[-1].i2 == len(old):
-        ops = ops[:-1]
-    return ops
+    if ops and ops[0].i1 == 0:
+        ops[0] = _trim_unechoed(ops[0], old, head=True)
+    if ops and ops[-1].i2 == len(old):
+        ops[-1] = _trim_unechoed(ops[-1], old, head=False)
+    return [op for op in ops if op.i1 < op.i2 or op.new]
+
+
+def _trim_unechoed(op: Op, old: list[str], head: bool) -> Op:
+    """Shrink an edge change to the old lines its new lines resemble; a change with no new
+    lines at the edge was simply not echoed."""
+    if not op.new:
+        return Op(op.i1, op.i1, [])
+    if op.i2 - op.i1 <= len(op.new):
+        return op
+    similar = []
+    for line in op.new:
+        score, best = max((difflib.SequenceMatcher(None, old[i], line).ratio(), i)
+                          for i in range(op.i1, op.i2))
+        if score >= 0.6:
+            similar.append(best)
+    if not similar:
+        return op
+    return Op(min(similar), op.i2, op.new) if head else Op(op.i1, max(similar) + 1, op.new)
 
 
 def _unshift_indent(old: list[str], new: list[str]) -> list[str]:
