@@ -16,7 +16,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from zeke_ls.nes.history import Edit
+from zeke_ls.nes.history import Edit, split_lines
 from zeke_ls.nes.prompt import Excerpt
 from zeke_ls.patch.match import Match, collapse, find, reindent
 
@@ -76,8 +76,7 @@ def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], curren
     lo, hi = window or (excerpt.start, excerpt.end)
     if start < lo or end > hi:
         return Quiet("outside")
-    current = current_text.split("\n")
-    current = [line.removesuffix("\r") for line in current]
+    current = split_lines(current_text)
     placed = _place(sent_doc, current, start, end)
     if placed is None:
         return Quiet("conflict")
