@@ -63,13 +63,15 @@ def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], curren
         return Quiet("empty")
     answer = _unshift_indent(excerpt.lines, rewritten.removesuffix("\n").split("\n"))
     last = _last_of(recent, excerpt)
+    if last is not None and _looks_like_typo(last, sent_doc):
+        last = None  # putting back a word the user mistyped is the fix, not an undo
     verdicts = [(op, _verdict(op, excerpt, last)) for op in _changes(excerpt.lines, answer)]
     ops = [op for op, verdict in verdicts if verdict == "keep"]
     if not ops:
         dropped = {verdict for _, verdict in verdicts}
         return Quiet(next((r for r in ("undo", "whitespace") if r in dropped), "unchanged"))
     groups = _groups(ops)
-    group = _choose(groups, excerpt, recent)
+    group = _with_related(_choose(groups, excerpt, recent), groups, excerpt)
     start, end, new = _region(group, excerpt)
     if last is not None and _undoes(sent_doc, start, end, new, last):
         return Quiet("undo")
@@ -172,6 +174,38 @@ def _stale(op: Op, old: list[str], excerpt: Excerpt, last: Edit) -> bool:
     return _sublist(old, last.new) and _sublist(op.new, last.old)
 
 
+def _looks_like_typo(last: Edit, doc: list[str]) -> bool:
+    """The last edit glued one to three characters onto a word, making a word found nowhere
+    else in the document, while the word it changed is used elsewhere (`from` -> `imfrom`).
+    A rename replaces the word instead; an extension used elsewhere is deliberate."""
+    if len(last.old) != 1 or len(last.new) != 1:
+        return False
+    old, new = last.old[0], last.new[0]
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    added, removed = new[head:len(new) - tail], old[head:len(old) - tail]
+    if removed or not 1 <= len(added) <= 3 or not added.isalnum():
+        return False
+    new_word = _word_at(new, head, len(added))
+    old_word = _word_at(old, head, 0)
+    if not old_word or new_word == added:
+        return False  # not glued onto a word
+    others = [x for i, x in enumerate(doc) if i != last.start]
+    words = _words(others)
+    return new_word not in words and old_word in words
+
+
+def _word_at(line: str, at: int, size: int) -> str:
+    for match in _WORD.finditer(line):
+        if match.start() <= at and at + size <= match.end():
+            return match.group(0)
+    return ""
+
+
 def _sublist(part: list[str], whole: list[str]) -> bool:
     if not part:
         return True
@@ -235,6 +269,20 @@ def _choose(groups: list[list[Op]], excerpt: Excerpt, recent: list[Edit]) -> lis
     return min(groups, key=rank)
 
 
+def _with_related(chosen: list[Op], groups: list[list[Op]], excerpt: Excerpt) -> list[Op]:
+    """The chosen group and every other group making the same word change (a rename or a
+    signature change at several places is one edit); unrelated changes stay out."""
+    def change(group: list[Op]) -> set[str]:
+        old = _words([x for op in group for x in excerpt.lines[op.i1:op.i2]])
+        new = _words([x for op in group for x in op.new])
+        return {f"-{w}" for w in old - new} | {f"+{w}" for w in new - old}
+
+    wanted = change(chosen)
+    merged = [op for group in groups if group is chosen or (wanted and wanted & change(group))
+              for op in group]
+    return sorted(merged, key=lambda op: op.i1)
+
+
 def _words(lines: list[str]) -> set[str]:
     return {w for line in lines for w in _WORD.findall(line)}
 
@@ -294,11 +342,25 @@ def _minimal(text: str, start: int, end: int, new: list[str]) -> Suggestion | Qu
     if "".join(replaced.split()) == "".join(inserted.split()):
         return Quiet("whitespace")
     a, b = begin + head, begin + len(old_chunk) - tail
+    if not replaced and _repeats_neighbour(text, a, inserted):
+        return Quiet("duplicate")
     line, index = _position(text, a)
     end_line, end_index = _position(text, b)
     after = text[:a] + inserted + text[b:]
     cursor_line, cursor_index = _position(after, a + len(inserted))
     return Suggestion(line, index, end_line, end_index, inserted, cursor_line, cursor_index)
+
+
+def _repeats_neighbour(text: str, at: int, inserted: str) -> bool:
+    """An insertion that copies the text right after or before it (ignoring whitespace): the
+    classic fill-in-the-middle echo of the suffix, never a useful edit."""
+    squashed = "".join(inserted.split())
+    if len(squashed) < 8 and "\n" not in inserted:
+        return False  # a few characters repeat by chance (`/ ` next to `//`)
+    reach = 2 * len(inserted) + 80
+    after = "".join(text[at:at + reach].split())
+    before = "".join(text[max(0, at - reach):at].split())
+    return after.startswith(squashed) or before.endswith(squashed)
 
 
 def _common_prefix(a: str, b: str) -> int:
