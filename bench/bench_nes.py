@@ -46,7 +46,7 @@ from zeke_ls.nes.extract import MERGE_GAP  # noqa: E402
 from zeke_ls.nes.prompt import excerpt_around  # noqa: E402
 
 WINDOW = 40
-MAX_PER_FILE = 3
+MAX_PER_FILE = 6
 
 
 @dataclass
@@ -120,6 +120,8 @@ def file_cases(name: str, old: list[str], new: list[str]) -> list[Case]:
         lo, hi = changed[0][1], changed[-1][2]
         if lo <= excerpt.start or hi >= excerpt.end:
             continue  # the next hunk is not inside the window: nothing to predict here
+        if "".join("".join(states[k]).split()) == "".join("".join(states[k + 1]).split()):
+            continue  # a whitespace-only hunk: never suggested, by rule
         found.append(Case(f"{name}#{k}", states[: k + 2], cursor, (a, b)))
         if len(found) >= MAX_PER_FILE:
             break
@@ -164,7 +166,7 @@ def noisy(kind: str, case: Case, start: int, sent: list[str], rng: random.Random
         answer[i] = (line.replace('"', "'") if '"' in line else line.replace("'", '"')
                      if "'" in line else line + "  # noqa")
     elif kind in ("blank_lines", "none_noisy"):
-        blanks = [i for i, x in enumerate(answer) if not x.strip()]
+        blanks = [i for i, x in enumerate(answer) if not x.strip() and i not in near]
         drop = set(rng.sample(blanks, len(blanks) // 2))
         answer = [x for i, x in enumerate(answer) if i not in drop]
     if kind in ("indent_lines", "none_noisy"):

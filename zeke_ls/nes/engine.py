@@ -74,7 +74,8 @@ class NextEditEngine:
                                         config.window_lines, request.path, request.language)
         recent = self.history.recent(config.history_edits)
         started = time.perf_counter()
-        answer = await self._ask(request.uri, self._open(alias, template, excerpt, recent))
+        answer = await self._ask(request.uri, self._open(alias, template, excerpt, recent),
+                                 template == "chat")
         if answer is None:
             self.stats.superseded += 1
             return self._quiet("superseded")
@@ -107,13 +108,13 @@ class NextEditEngine:
             prompt=text, raw=True, stop=stop, max_tokens=config.max_tokens,
             temperature=config.temperature))
 
-    async def _ask(self, key: str, open_stream: Callable[[], AsyncGenerator[Delta, None]]
-                   ) -> str | None:
+    async def _ask(self, key: str, open_stream: Callable[[], AsyncGenerator[Delta, None]],
+                   fenced: bool) -> str | None:
         """The whole answer; None when a newer request for `key` superseded this one."""
         previous = self._inflight.pop(key, None)
         if previous is not None and not previous.done():
             previous.cancel()
-        task = asyncio.get_running_loop().create_task(_collect(open_stream))
+        task = asyncio.get_running_loop().create_task(_collect(open_stream, fenced))
         self._inflight[key] = task
         try:
             return await task
@@ -127,10 +128,14 @@ class NextEditEngine:
                 del self._inflight[key]
 
 
-async def _collect(open_stream: Callable[[], AsyncGenerator[Delta, None]]) -> str:
+async def _collect(open_stream: Callable[[], AsyncGenerator[Delta, None]], fenced: bool) -> str:
+    """The answer; a chat answer stops at the end of its first code block (the rest would be
+    thrown away, and waiting for it is latency)."""
     text = ""
     # aclosing: the HTTP stream closes on cancellation at once, not at garbage collection.
     async with contextlib.aclosing(open_stream()) as stream:
         async for delta in stream:
             text += delta.text
+            if fenced and text.count("```") >= 2:
+                break
     return text

@@ -62,6 +62,9 @@ def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], curren
     if rewritten is None or not rewritten.strip():
         return Quiet("empty")
     answer = _unshift_indent(excerpt.lines, rewritten.removesuffix("\n").split("\n"))
+    answer = _restore_blank_lines(excerpt.lines, answer)
+    if _unrelated(excerpt.lines, answer):
+        return Quiet("unrelated")
     last = _last_of(recent, excerpt)
     if last is not None and _looks_like_typo(last, sent_doc):
         last = None  # putting back a word the user mistyped is the fix, not an undo
@@ -134,6 +137,38 @@ def _unshift_indent(old: list[str], new: list[str]) -> list[str]:
     return [reindent(line, delta) for line in new]
 
 
+def _restore_blank_lines(old: list[str], new: list[str]) -> list[str]:
+    """Put back blank lines the answer dropped between lines it left unchanged (models
+    squeeze blank lines); only when it dropped several, so a real blank-line edit stays."""
+    blank_old = sum(1 for x in old if not x.strip())
+    blank_new = sum(1 for x in new if not x.strip())
+    if blank_old - blank_new < 2:
+        return new
+    old_rows = [i for i, x in enumerate(old) if x.strip()]
+    new_rows = [j for j, x in enumerate(new) if x.strip()]
+    matcher = difflib.SequenceMatcher(None, [old[i] for i in old_rows],
+                                      [new[j] for j in new_rows], autojunk=False)
+    insert_after: dict[int, list[str]] = {}
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size - 1):
+            a, b = old_rows[block.a + k], old_rows[block.a + k + 1]
+            x, y = new_rows[block.b + k], new_rows[block.b + k + 1]
+            if b - a > 1 and y - x == 1:
+                insert_after[x] = old[a + 1:b]
+    restored: list[str] = []
+    for j, line in enumerate(new):
+        restored.append(line)
+        restored += insert_after.get(j, [])
+    return restored
+
+
+def _unrelated(old: list[str], new: list[str]) -> bool:
+    """An answer that is not a rewrite of the excerpt at all (another file, a chat reply)."""
+    if len(old) < 3:
+        return False
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() < 0.3
+
+
 def _stripped_pairs(old: list[str], new: list[str]) -> list[tuple[str, str]]:
     matcher = difflib.SequenceMatcher(None, [x.strip() for x in old], [x.strip() for x in new],
                                       autojunk=False)
@@ -167,11 +202,19 @@ def _verdict(op: Op, excerpt: Excerpt, last: Edit | None) -> str:
 
 
 def _stale(op: Op, old: list[str], excerpt: Excerpt, last: Edit) -> bool:
-    """The change puts back (part of) what the user's last edit replaced."""
+    """The change puts back (part of) what the user's last edit replaced. Compared without
+    blank lines and whitespace, which the same answer may have squeezed around it."""
     start, end = excerpt.start + op.i1, excerpt.start + op.i2
-    if start < last.start or end > last.new_end or (not old and not op.new):
+    if start < last.start - 1 or end > last.new_end + 1:
         return False
-    return _sublist(old, last.new) and _sublist(op.new, last.old)
+    old_n, new_n = _squeeze(old), _squeeze(op.new)
+    if not old_n and not new_n:
+        return False
+    return _sublist(old_n, _squeeze(last.new)) and _sublist(new_n, _squeeze(last.old))
+
+
+def _squeeze(lines: list[str]) -> list[str]:
+    return [collapse(x) for x in lines if x.strip()]
 
 
 def _looks_like_typo(last: Edit, doc: list[str]) -> bool:
