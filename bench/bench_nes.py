@@ -92,11 +92,20 @@ def grouped_states(old: list[str], new: list[str]) -> tuple[list[list[str]], lis
     return states, spans
 
 
+PAIRS = [*bench_patch.PAIRS, ("flask", "3.0.0", "3.0.1"), ("werkzeug", "3.0.1", "3.0.2"),
+         ("pytest", "7.4.3", "7.4.4"), ("urllib3", "2.1.0", "2.2.0"), ("httpx", "0.25.1", "0.25.2")]
+"""bench_patch.py's release pairs and a few more pure-Python packages."""
+
+
 def build_corpus(max_cases: int) -> list[Case]:
     cases: list[Case] = []
-    for name, v1, v2 in bench_patch.PAIRS:
-        before = bench_patch.sources(bench_patch.wheel(name, v1))
-        after = bench_patch.sources(bench_patch.wheel(name, v2))
+    for name, v1, v2 in PAIRS:
+        try:
+            before = bench_patch.sources(bench_patch.wheel(name, v1))
+            after = bench_patch.sources(bench_patch.wheel(name, v2))
+        except (subprocess.CalledProcessError, OSError) as exc:
+            print(f"skipped {name} {v1}..{v2}: cannot download ({exc})")
+            continue
         for path in sorted(set(before) & set(after)):
             if before[path] != after[path]:
                 cases += file_cases(f"{name}-{v2}:{path}", before[path].splitlines(),
@@ -278,7 +287,7 @@ async def direct_call(http: httpx.AsyncClient, fake: FakeProvider) -> float:
 
 def print_replay(table: dict[str, dict[str, int]], n: int, daemon: list[float],
                  direct: list[float]) -> None:
-    print(f"\n(1) replay corpus: {n} next-hunk cases from {len(bench_patch.PAIRS)} PyPI "
+    print(f"\n(1) replay corpus: {n} next-hunk cases from {len(PAIRS)} PyPI "
           "release pairs, window 40 lines")
     print("\n| scripted answer | correct edit | wrong edit shown | quiet |")
     print("|---|--:|--:|--:|")
