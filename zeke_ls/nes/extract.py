@@ -264,8 +264,11 @@ def _last_of(recent: list[Edit], excerpt: Excerpt) -> Edit | None:
 
 
 def _undoes(doc: list[str], start: int, end: int, new: list[str], last: Edit) -> bool:
-    after = doc[:start] + new + doc[end:]
-    before_last = doc[:last.start] + last.old + doc[last.new_end:]
+    """Applying the edit gives the text as it was before the last edit (compared over the
+    lines either of them touches; the rest is the same by construction)."""
+    lo, hi = min(start, last.start), max(end, last.new_end)
+    after = doc[lo:start] + new + doc[end:hi]
+    before_last = doc[lo:last.start] + last.old + doc[last.new_end:hi]
     return [collapse(x) for x in after] == [collapse(x) for x in before_last]
 
 
@@ -366,15 +369,12 @@ def _place(sent: list[str], current: list[str], start: int, end: int) -> tuple[i
 
 
 def _minimal(text: str, start: int, end: int, new: list[str]) -> Suggestion | Quiet:
-    lines = text.splitlines(keepends=True)
-    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    begin = sum(len(x) for x in lines[:start])
-    stop = sum(len(x) for x in lines[:end])
+    begin, stop, newline, at_end = _line_offsets(text, start, end)
     old_chunk = text[begin:stop]
     new_chunk = "".join(line + newline for line in new)
-    if end >= len(lines) and not text.endswith("\n") and new_chunk and old_chunk:
+    if at_end and not text.endswith("\n") and new_chunk and old_chunk:
         new_chunk = new_chunk[: -len(newline)]
-    if start >= len(lines) and text and not text.endswith("\n") and new_chunk:
+    if begin == len(text) and text and not text.endswith("\n") and new_chunk:
         new_chunk = newline + new_chunk.removesuffix(newline)  # appending after the last line
     head = _common_prefix(old_chunk, new_chunk)
     tail = _common_suffix(old_chunk[head:], new_chunk[head:])
@@ -389,9 +389,23 @@ def _minimal(text: str, start: int, end: int, new: list[str]) -> Suggestion | Qu
         return Quiet("duplicate")
     line, index = _position(text, a)
     end_line, end_index = _position(text, b)
-    after = text[:a] + inserted + text[b:]
-    cursor_line, cursor_index = _position(after, a + len(inserted))
-    return Suggestion(line, index, end_line, end_index, inserted, cursor_line, cursor_index)
+    if "\n" in inserted:
+        cursor = (line + inserted.count("\n"), len(inserted) - inserted.rfind("\n") - 1)
+    else:
+        cursor = (line, index + len(inserted))
+    return Suggestion(line, index, end_line, end_index, inserted, *cursor)
+
+
+def _line_offsets(text: str, start: int, end: int) -> tuple[int, int, str, bool]:
+    """Offsets of the starts of lines `start` and `end`, the line ending, and whether `end`
+    is past the last line."""
+    parts = text.split("\n", end)
+    begin = sum(len(p) + 1 for p in parts[:start]) if start < len(parts) else len(text)
+    at_end = len(parts) <= end or (len(parts) == end + 1 and parts[end] == "")
+    stop = min(len(text), sum(len(p) + 1 for p in parts[:end]))
+    first = text.find("\n")
+    newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+    return min(begin, len(text)), stop, newline, at_end
 
 
 def _repeats_neighbour(text: str, at: int, inserted: str) -> bool:
