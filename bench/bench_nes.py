@@ -14,6 +14,7 @@ rules applied to each model's recorded answers, scored as its README says, besid
 published score; then its scenarios end to end through the daemon with a scripted model.
 
     PYTHONPATH=. .venv/bin/python -m bench.bench_nes [--max-cases N] [--parts replay,cursortab]
+    PYTHONPATH=. .venv/bin/python -m bench.bench_nes --parts local --local-cases 12
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import os
 import random
 import re
 import statistics
@@ -39,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import bench_patch  # noqa: E402
-from bench.nes_cursortab_run import run_cursortab  # noqa: E402
+from bench.nes_cursortab_run import run_cursortab, run_local  # noqa: E402
 from tests.fakes.provider import FakeProvider, Recorded, Reply  # noqa: E402
 from tests.harness import loopback_config, open_document, rpc, zeke_session  # noqa: E402
 from zeke_ls.nes.extract import MERGE_GAP  # noqa: E402
@@ -230,6 +232,7 @@ async def replay(cases: list[Case], fake: FakeProvider) -> None:
     table = {v: {"correct": 0, "wrong": 0, "quiet": 0} for v in VARIANTS}
     daemon_ms: list[float] = []
     direct_ms: list[float] = []
+    floor_ms: list[float] = []
     script: dict[str, Any] = {}
 
     def respond(request: Recorded) -> Reply:
@@ -248,7 +251,8 @@ async def replay(cases: list[Case], fake: FakeProvider) -> None:
                     table[variant][outcome] += 1
                     daemon_ms.append(elapsed)
                     direct_ms.append(await direct_call(http, fake))
-    print_replay(table, len(cases), daemon_ms, direct_ms)
+                    floor_ms.append(await lsp_floor(client))
+    print_replay(table, len(cases), daemon_ms, direct_ms, floor_ms)
 
 
 async def one_request(client: Any, tmp: Path, n: int, variant: str,
@@ -274,6 +278,13 @@ async def one_request(client: Any, tmp: Path, n: int, variant: str,
     return ("correct" if apply_edit(texts[-2], edit) == texts[-1] else "wrong"), elapsed
 
 
+async def lsp_floor(client: Any) -> float:
+    """One trivial request (`zeke/status`): what any LSP round trip costs here."""
+    started = time.perf_counter()
+    await rpc(client, "zeke/status")
+    return (time.perf_counter() - started) * 1000
+
+
 async def direct_call(http: httpx.AsyncClient, fake: FakeProvider) -> float:
     """The same chat request, straight to the fake provider: the floor without the daemon."""
     body = fake.calls("/chat/completions")[-1].json
@@ -286,7 +297,7 @@ async def direct_call(http: httpx.AsyncClient, fake: FakeProvider) -> float:
 
 
 def print_replay(table: dict[str, dict[str, int]], n: int, daemon: list[float],
-                 direct: list[float]) -> None:
+                 direct: list[float], floor: list[float]) -> None:
     print(f"\n(1) replay corpus: {n} next-hunk cases from {len(PAIRS)} PyPI "
           "release pairs, window 40 lines")
     print("\n| scripted answer | correct edit | wrong edit shown | quiet |")
@@ -300,9 +311,12 @@ def print_replay(table: dict[str, dict[str, int]], n: int, daemon: list[float],
     total = sum(sum(c.values()) for c in noisy_rows)
     print(f"| (b) all noise | {ok} ({100 * ok / total:.1f}%) | "
           f"{sum(c['wrong'] for c in noisy_rows)} | {sum(c['quiet'] for c in noisy_rows)} |")
-    d, h = statistics.median(daemon), statistics.median(direct)
-    print(f"\nlatency p50: zeke/nextEdit {d:.2f} ms, direct HTTP call {h:.2f} ms, "
-          f"added by the daemon {d - h:.2f} ms ({len(daemon)} requests)")
+    d, h, f = statistics.median(daemon), statistics.median(direct), statistics.median(floor)
+    paired = statistics.median(x - y for x, y in zip(daemon, direct, strict=True))
+    print(f"\nlatency p50 over {len(daemon)} requests: zeke/nextEdit {d:.2f} ms, the same HTTP "
+          f"call made directly {h:.2f} ms; added by the daemon {d - h:.2f} ms (p50 of paired "
+          f"differences {paired:.2f} ms), of which an LSP round trip (zeke/status) is {f:.2f} ms"
+          f"; load average {os.getloadavg()[0]:.1f}")
 
 
 def corpus_or_none(max_cases: int) -> list[Case] | None:
@@ -322,6 +336,8 @@ async def main_async(args: argparse.Namespace) -> None:
                 await replay(cases, fake)
         if "cursortab" in args.parts:
             await run_cursortab(fake)
+        if "local" in args.parts:
+            await run_local(fake, args.local_cases)
     finally:
         fake.stop()
 
@@ -329,7 +345,9 @@ async def main_async(args: argparse.Namespace) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-cases", type=int, default=250)
-    parser.add_argument("--parts", default="replay,cursortab")
+    parser.add_argument("--parts", default="replay,cursortab",
+                        help="replay, cursortab, local (the bundled SmolLM2, slow)")
+    parser.add_argument("--local-cases", type=int, default=12)
     asyncio.run(main_async(parser.parse_args()))
     return 0
 

