@@ -101,7 +101,24 @@ def _changes(old: list[str], new: list[str]) -> list[Op]:
         ops[0] = _trim_unechoed(ops[0], old, head=True)
     if ops and ops[-1].i2 == len(old):
         ops[-1] = _trim_unechoed(ops[-1], old, head=False)
+    if _squeezed(old, new):
+        ops = [_keep_edge_blanks(op, old) for op in ops]
     return [op for op in ops if op.i1 < op.i2 or op.new]
+
+
+def _squeezed(old: list[str], new: list[str]) -> bool:
+    """The answer dropped several blank lines: a model squeezing them, not an edit."""
+    return sum(1 for x in old if not x.strip()) - sum(1 for x in new if not x.strip()) >= 2
+
+
+def _keep_edge_blanks(op: Op, old: list[str]) -> Op:
+    """Blank lines at the edges of a change that the answer squeezed out stay."""
+    i1, i2 = op.i1, op.i2
+    while i1 < i2 and not old[i1].strip() and (not op.new or op.new[0].strip()):
+        i1 += 1
+    while i2 > i1 and not old[i2 - 1].strip() and (not op.new or op.new[-1].strip()):
+        i2 -= 1
+    return Op(i1, i2, op.new)
 
 
 def _trim_unechoed(op: Op, old: list[str], head: bool) -> Op:
@@ -140,9 +157,7 @@ def _unshift_indent(old: list[str], new: list[str]) -> list[str]:
 def _restore_blank_lines(old: list[str], new: list[str]) -> list[str]:
     """Put back blank lines the answer dropped between lines it left unchanged (models
     squeeze blank lines); only when it dropped several, so a real blank-line edit stays."""
-    blank_old = sum(1 for x in old if not x.strip())
-    blank_new = sum(1 for x in new if not x.strip())
-    if blank_old - blank_new < 2:
+    if not _squeezed(old, new):
         return new
     old_rows = [i for i, x in enumerate(old) if x.strip()]
     new_rows = [j for j, x in enumerate(new) if x.strip()]
