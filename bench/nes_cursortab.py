@@ -72,8 +72,9 @@ def parse_txtar(path: Path) -> Scenario:
         sections[name] = body.split("\n")
     history = _history(sections.get("history", []))
     steps = [s for s in sections.get("steps", []) if s.strip() and not s.startswith(("#", " "))]
-    return Scenario(path.stem, header, sections["buffer.txt"], history, steps,
-                    sections.get("expected"))
+    return Scenario(
+        path.stem, header, sections["buffer.txt"], history, steps, sections.get("expected")
+    )
 
 
 def _history(lines: list[str]) -> list[tuple[str, list[str], list[str]]]:
@@ -124,11 +125,27 @@ def _ndjson(raw: bytes) -> Any:
         return None
 
 
-TARGETS = ["mercuryapi", "zeta-2", "zeta", "qwen3.5-27B", "sweep-next-edit-7B",
-           "sweep-next-edit-1.5B", "qwen3.5-4B", "qwen3.5-0.8B", "qwen3.5-2B", "copilot",
-           "sweep-next-edit-0.5B", "sweepapi"]
-TARGET_TYPE = {"mercuryapi": "mercuryapi", "zeta-2": "zeta-2", "zeta": "zeta",
-               "copilot": "copilot", "sweepapi": "sweepapi"}
+TARGETS = [
+    "mercuryapi",
+    "zeta-2",
+    "zeta",
+    "qwen3.5-27B",
+    "sweep-next-edit-7B",
+    "sweep-next-edit-1.5B",
+    "qwen3.5-4B",
+    "qwen3.5-0.8B",
+    "qwen3.5-2B",
+    "copilot",
+    "sweep-next-edit-0.5B",
+    "sweepapi",
+]
+TARGET_TYPE = {
+    "mercuryapi": "mercuryapi",
+    "zeta-2": "zeta-2",
+    "zeta": "zeta",
+    "copilot": "copilot",
+    "sweepapi": "sweepapi",
+}
 
 
 def target_type(target: str) -> str:
@@ -161,15 +178,14 @@ def chrf(candidate: str, reference: str, beta: float = 2.0) -> float:
         matches = sum(min(count, r.get(g, 0)) for g, count in c.items())
         p = matches / sum(c.values()) if c else 0.0
         rec = matches / sum(r.values()) if r else 0.0
-        scores.append(0.0 if p == 0 and rec == 0 else
-                      (1 + beta**2) * p * rec / (beta**2 * p + rec))
+        scores.append(0.0 if p == 0 and rec == 0 else (1 + beta**2) * p * rec / (beta**2 * p + rec))
     return 100.0 if not scores else 100.0 * sum(scores) / len(scores)
 
 
 def _ngrams(text: str, n: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     for i in range(len(text) - n + 1):
-        counts[text[i:i + n]] = counts.get(text[i:i + n], 0) + 1
+        counts[text[i : i + n]] = counts.get(text[i : i + n], 0) + 1
     return counts
 
 
@@ -178,10 +194,9 @@ def delta(before: list[str], after: list[str]) -> str:
     while head < min(len(before), len(after)) and before[head] == after[head]:
         head += 1
     tail = 0
-    while (tail < min(len(before), len(after)) - head
-           and before[-1 - tail] == after[-1 - tail]):
+    while tail < min(len(before), len(after)) - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
-    return "\n".join(after[head:len(after) - tail])
+    return "\n".join(after[head : len(after) - tail])
 
 
 @dataclass
@@ -190,8 +205,9 @@ class Aggregate:
     shown: list[bool] = field(default_factory=list)
     quiet: list[bool] = field(default_factory=list)
 
-    def add_quality(self, before: list[str], produced: list[str], expected: list[str],
-                    shown: bool) -> None:
+    def add_quality(
+        self, before: list[str], produced: list[str], expected: list[str], shown: bool
+    ) -> None:
         self.chrfs.append(chrf(delta(before, produced), delta(before, expected)))
         self.shown.append(shown)
 
@@ -221,13 +237,15 @@ def _between(text: str, start: str, end: str) -> str | None:
     return rest.split(end, 1)[0] if end in rest else None
 
 
-def recorded_rewrite(kind: str, request: Any, response: Any,
-                     buffer: list[str]) -> tuple[list[str], str] | None:
+def recorded_rewrite(
+    kind: str, request: Any, response: Any, buffer: list[str]
+) -> tuple[list[str], str] | None:
     """(the lines the model was shown as editable, the rewritten text), or None when the
     recording holds no answer. Markers are removed; the zeke rules do the rest."""
     if kind == "zeta":
-        sent = _between(request["prompt"], "<|editable_region_start|>\n",
-                        "\n<|editable_region_end|>")
+        sent = _between(
+            request["prompt"], "<|editable_region_start|>\n", "\n<|editable_region_end|>"
+        )
         text = response["choices"][0]["text"]
         text = text.split("<|editable_region_start|>", 1)[-1].removeprefix("\n")
         text = text.split("<|editable_region_end|>", 1)[0]
@@ -235,19 +253,21 @@ def recorded_rewrite(kind: str, request: Any, response: Any,
         sent = _between(request["prompt"], "<<<<<<< CURRENT\n", "\n=======\n")
         text = response["choices"][0]["text"].split(">>>>>>> UPDATED", 1)[0]
     elif kind == "mercuryapi":
-        sent = _between(request["messages"][-1]["content"], "<|code_to_edit|>\n",
-                        "\n<|/code_to_edit|>")
+        sent = _between(
+            request["messages"][-1]["content"], "<|code_to_edit|>\n", "\n<|/code_to_edit|>"
+        )
         content = response["choices"][0]["message"]["content"] or ""
         fenced = re.search(r"```[^\n]*\n(.*?)\n?```", content, re.S)
         text = fenced.group(1) if fenced else content
     elif kind == "sweep":
         prompt = request["prompt"]
-        current = re.search(r"<\|file_sep\|>current/[^\n]*\n(.*?)<\|file_sep\|>updated/[^\n]*\n",
-                            prompt, re.S)
+        current = re.search(
+            r"<\|file_sep\|>current/[^\n]*\n(.*?)<\|file_sep\|>updated/[^\n]*\n", prompt, re.S
+        )
         if current is None:
             return None
         sent = current.group(1).removesuffix("\n")
-        prefix = prompt[current.end():]
+        prefix = prompt[current.end() :]
         text = prefix + response["choices"][0]["text"]
     elif kind == "fim":
         prompt = request["prompt"]
@@ -262,8 +282,9 @@ def recorded_rewrite(kind: str, request: Any, response: Any,
         sent = "\n".join(buffer)
         items = response if isinstance(response, list) else [response]
         text = sent
-        for item in sorted((i for i in items if isinstance(i, dict)),
-                           key=lambda i: -int(i.get("start_index", 0))):
+        for item in sorted(
+            (i for i in items if isinstance(i, dict)), key=lambda i: -int(i.get("start_index", 0))
+        ):
             start, end = int(item.get("start_index", 0)), int(item.get("end_index", 0))
             if item.get("completion") or end > start:
                 text = text[:start] + item.get("completion", "") + text[end:]

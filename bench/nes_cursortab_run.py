@@ -40,8 +40,10 @@ WINDOW = 40
 def history_edits(s: Scenario) -> list[Edit]:
     edits = []
     for path, old, new in s.history:
-        start = next((i for i in range(len(s.buffer) - len(new) + 1)
-                      if s.buffer[i:i + len(new)] == new), None)
+        start = next(
+            (i for i in range(len(s.buffer) - len(new) + 1) if s.buffer[i : i + len(new)] == new),
+            None,
+        )
         if start is not None:
             edits.append(Edit("u", path, start, old, new, 0.0))
     return edits
@@ -54,8 +56,9 @@ def apply(text: str, s: Suggestion) -> str:
     return text[:start] + s.text + text[end:]
 
 
-def zeke_on_recorded(kind: str, request: Any, response: Any, s: Scenario, row: int,
-                     col: int) -> Suggestion | Quiet:
+def zeke_on_recorded(
+    kind: str, request: Any, response: Any, s: Scenario, row: int, col: int
+) -> Suggestion | Quiet:
     found = recorded_rewrite(kind, request, response, s.buffer)
     if found is None:
         return Quiet("empty")
@@ -63,13 +66,20 @@ def zeke_on_recorded(kind: str, request: Any, response: Any, s: Scenario, row: i
     place = find(s.buffer, sent)
     if not isinstance(place, Match):
         return Quiet("conflict")
-    sent_doc = s.buffer[: place.start] + sent + s.buffer[place.end:]
+    sent_doc = s.buffer[: place.start] + sent + s.buffer[place.end :]
     line = s.buffer[row] if row < len(s.buffer) else ""
-    excerpt = Excerpt(s.file, s.language, place.start, sent, row, min(col, len(line)),
-                      place.start == 0)
+    excerpt = Excerpt(
+        s.file, s.language, place.start, sent, row, min(col, len(line)), place.start == 0
+    )
     window = excerpt_around(s.buffer, row, col, WINDOW, s.file, s.language)
-    return suggest(excerpt, text, sent_doc, "\n".join(s.buffer) + "\n", history_edits(s),
-                   (window.start, window.end))
+    return suggest(
+        excerpt,
+        text,
+        sent_doc,
+        "\n".join(s.buffer) + "\n",
+        history_edits(s),
+        (window.start, window.end),
+    )
 
 
 def score_recorded(target: str) -> Aggregate:
@@ -97,16 +107,22 @@ def score_recorded(target: str) -> Aggregate:
 
 def print_recorded() -> None:
     published = baseline()
-    print("\n(2a) cursortab eval: zeke_ls's extraction and quiet rules on each model's "
-          "recorded answers, beside the published pipeline (same recordings)")
-    print("\n| target | zeke_ls score | deltaChrF | show | quiet | published score | deltaChrF "
-          "| show | quiet |")
+    print(
+        "\n(2a) cursortab eval: zeke_ls's extraction and quiet rules on each model's "
+        "recorded answers, beside the published pipeline (same recordings)"
+    )
+    print(
+        "\n| target | zeke_ls score | deltaChrF | show | quiet | published score | deltaChrF "
+        "| show | quiet |"
+    )
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     for target in TARGETS:
         z, p = score_recorded(target).row(), published[target]
-        print(f"| {target} | **{z['score']:.3f}** | {z['deltaChrF']:.1f} | "
-              f"{100 * z['showRate']:.0f}% | {100 * z['quietRate']:.0f}% | {p['score']:.3f} | "
-              f"{p['deltaChrF']:.1f} | {100 * p['showRate']:.0f}% | {100 * p['quietRate']:.0f}% |")
+        print(
+            f"| {target} | **{z['score']:.3f}** | {z['deltaChrF']:.1f} | "
+            f"{100 * z['showRate']:.0f}% | {100 * z['quietRate']:.0f}% | {p['score']:.3f} | "
+            f"{p['deltaChrF']:.1f} | {100 * p['showRate']:.0f}% | {100 * p['quietRate']:.0f}% |"
+        )
 
 
 # --- (2b) end to end ------------------------------------------------------------------------
@@ -121,11 +137,10 @@ def scripted(s: Scenario, body: dict[str, Any]) -> str:
     sent = match.group(3).replace("<|user_cursor|>", "").split("\n")
     if s.expected is not None:
         size = len(sent) + len(s.expected) - len(s.buffer)
-        answer = s.expected[start:start + size]
+        answer = s.expected[start : start + size]
     else:
         answer = noisy_echo(s, sent, random.Random(len(s.name)))
     return "```\n" + "\n".join(answer) + "\n```"
-
 
 
 def noisy_echo(s: Scenario, sent: list[str], rng: random.Random) -> list[str]:
@@ -141,8 +156,12 @@ def noisy_echo(s: Scenario, sent: list[str], rng: random.Random) -> list[str]:
     return text.split("\n")
 
 
-async def end_to_end(fake: FakeProvider, config: str | None = None, limit: int = 0,
-                     label: str = "zeke_ls + scripted model") -> None:
+async def end_to_end(
+    fake: FakeProvider,
+    config: str | None = None,
+    limit: int = 0,
+    label: str = "zeke_ls + scripted model",
+) -> None:
     """Every instance through the daemon. Without `config`, the fake provider plays a
     scripted model; with one (e.g. the bundled local model), the real model answers."""
     current: dict[str, Scenario] = {}
@@ -167,15 +186,20 @@ async def end_to_end(fake: FakeProvider, config: str | None = None, limit: int =
                     agg.quiet.append(not shown)
     r = agg.row()
     seconds = time.perf_counter() - started
-    print(f"\n(2b) cursortab scenarios end to end through zeke_ls: {label} "
-          f"({len(agg.chrfs)} quality, {len(agg.quiet)} suppress instances, {seconds:.0f} s)")
+    print(
+        f"\n(2b) cursortab scenarios end to end through zeke_ls: {label} "
+        f"({len(agg.chrfs)} quality, {len(agg.quiet)} suppress instances, {seconds:.0f} s)"
+    )
     print("\n| pipeline | score | deltaChrF | show | quiet |\n|---|--:|--:|--:|--:|")
-    print(f"| {label} | {r['score']:.3f} | {r['deltaChrF']:.1f} | "
-          f"{100 * r['showRate']:.0f}% | {100 * r['quietRate']:.0f}% |")
+    print(
+        f"| {label} | {r['score']:.3f} | {r['deltaChrF']:.1f} | "
+        f"{100 * r['showRate']:.0f}% | {100 * r['quietRate']:.0f}% |"
+    )
 
 
-async def run_instance(client: Any, tmp: Path, n: int, s: Scenario, row: int,
-                       col: int) -> tuple[list[str], bool]:
+async def run_instance(
+    client: Any, tmp: Path, n: int, s: Scenario, row: int, col: int
+) -> tuple[list[str], bool]:
     text = "\n".join(s.buffer) + "\n"
     for _path, old, new in reversed(s.history):
         text = text.replace("\n".join(new), "\n".join(old), 1)
@@ -183,13 +207,20 @@ async def run_instance(client: Any, tmp: Path, n: int, s: Scenario, row: int,
     uri = open_document(client, tmp / "workspace" / f"s{n}{suffix}", text, s.language)
     for version, (_path, old, new) in enumerate(s.history, start=2):
         text = text.replace("\n".join(old), "\n".join(new), 1)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
-    result = await rpc(client, "zeke/nextEdit", {"textDocument": {"uri": uri},
-                                                 "position": {"line": row, "character": col}})
-    client.text_document_did_close(types.DidCloseTextDocumentParams(
-        text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+    result = await rpc(
+        client,
+        "zeke/nextEdit",
+        {"textDocument": {"uri": uri}, "position": {"line": row, "character": col}},
+    )
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     edit = result.get("edit")
     if edit is None:
         return s.buffer, False
@@ -203,9 +234,11 @@ async def run_instance(client: Any, tmp: Path, n: int, s: Scenario, row: int,
 async def run_cursortab(fake: FakeProvider) -> None:
     print_recorded()
     await end_to_end(fake)
-    print("\n(the scripted model rewrites the excerpt it is sent into the expected text; for "
-          "suppress scenarios it echoes the excerpt with blank lines dropped, two lines "
-          "re-indented and the last edit put back)")
+    print(
+        "\n(the scripted model rewrites the excerpt it is sent into the expected text; for "
+        "suppress scenarios it echoes the excerpt with blank lines dropped, two lines "
+        "re-indented and the last edit put back)"
+    )
 
 
 LOCAL_CONFIG = """

@@ -21,12 +21,19 @@ def fenced(text: str) -> Reply:
     return Reply(chunks=["Here it is:\n```python\n", text.rstrip("\n"), "\n```\n"])
 
 
-def change(client, uri: str, version: int, start: tuple[int, int], end: tuple[int, int],
-           text: str) -> None:
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(*start), types.Position(*end)), text=text)]))
+def change(
+    client, uri: str, version: int, start: tuple[int, int], end: tuple[int, int], text: str
+) -> None:
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(*start), types.Position(*end)), text=text
+                )
+            ],
+        )
+    )
 
 
 async def edited(client, tmp_path) -> str:
@@ -34,15 +41,19 @@ async def edited(client, tmp_path) -> str:
     uri = open_document(client, tmp_path / "workspace" / "geo.py", DOC)
     for version, (column, text) in enumerate([(10, ","), (11, " "), (12, "h")], start=2):
         change(client, uri, version, (0, column), (0, column), text)
-    state = await rpc(client, "zeke/documentState", {"textDocument": {"uri": uri},
-                                                     "includeText": True})
+    state = await rpc(
+        client, "zeke/documentState", {"textDocument": {"uri": uri}, "includeText": True}
+    )
     assert state["text"] == WIDE
     return uri
 
 
 def ask(client, uri: str, line: int = 0, character: int = 14, method: str = "zeke/nextEdit"):
-    return rpc(client, method, {"textDocument": {"uri": uri},
-                                "position": {"line": line, "character": character}})
+    return rpc(
+        client,
+        method,
+        {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+    )
 
 
 async def test_next_edit_predicts_the_call_site_change(tmp_path, fake):
@@ -52,8 +63,10 @@ async def test_next_edit_predicts_the_call_site_change(tmp_path, fake):
         result = await ask(client, uri)
         status = await rpc(client, "zeke/status")
     edit = result["edit"]
-    assert edit["range"] == {"start": {"line": 4, "character": 12},
-                             "end": {"line": 4, "character": 12}}
+    assert edit["range"] == {
+        "start": {"line": 4, "character": 12},
+        "end": {"line": 4, "character": 12},
+    }
     assert edit["newText"] == ", 2"
     assert edit["cursor"] == {"line": 4, "character": 15}
     assert edit["textDocument"] == {"uri": uri, "version": 4}
@@ -71,12 +84,17 @@ async def test_copilot_shape_and_feedback_counts(tmp_path, fake):
         result = await ask(client, uri, method="textDocument/copilotInlineEdit")
         [edit] = result["edits"]
         client.protocol.notify("zeke/didShowNextEdit", {"id": edit["command"]["arguments"][0]})
-        await client.workspace_execute_command_async(types.ExecuteCommandParams(
-            command=edit["command"]["command"], arguments=edit["command"]["arguments"]))
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=edit["command"]["command"], arguments=edit["command"]["arguments"]
+            )
+        )
         client.protocol.notify("zeke/didDismissNextEdit", {})
         status = await rpc(client, "zeke/status")
-    assert edit["range"] == {"start": {"line": 5, "character": 12},
-                             "end": {"line": 5, "character": 12}}
+    assert edit["range"] == {
+        "start": {"line": 5, "character": 12},
+        "end": {"line": 5, "character": 12},
+    }
     assert edit["text"] == ", 3"
     assert edit["textDocument"] == {"uri": uri, "version": 4}
     assert edit["command"]["command"] == "zeke.didAcceptNextEdit"
@@ -115,7 +133,9 @@ async def test_text_typed_since_the_request_silences_a_conflicting_edit(tmp_path
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = await edited(client, tmp_path)
         pending = asyncio.ensure_future(ask(client, uri))
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1)
+        assert await asyncio.to_thread(
+            fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1
+        )
         change(client, uri, 5, (4, 12), (4, 12), "0")  # print(area(20)): inside the edit
         await rpc(client, "zeke/documentState", {"textDocument": {"uri": uri}})  # processed
         release.set()
@@ -134,7 +154,9 @@ async def test_text_typed_elsewhere_moves_the_edit(tmp_path, fake):
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = await edited(client, tmp_path)
         pending = asyncio.ensure_future(ask(client, uri))
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1)
+        assert await asyncio.to_thread(
+            fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1
+        )
         change(client, uri, 5, (0, 0), (0, 0), "import math\n")
         await rpc(client, "zeke/documentState", {"textDocument": {"uri": uri}})
         release.set()
@@ -148,7 +170,9 @@ async def test_newer_request_supersedes_and_closes_the_older_stream(tmp_path, fa
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = await edited(client, tmp_path)
         older = asyncio.ensure_future(ask(client, uri))
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1)
+        assert await asyncio.to_thread(
+            fake.wait_for, lambda: len(fake.calls("/chat/completions")) == 1
+        )
         newer = await ask(client, uri)
         old_result = await older
         first = fake.calls("/chat/completions")[0]

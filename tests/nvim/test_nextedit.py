@@ -54,26 +54,33 @@ def marks(nvim):
 
 
 def status(nvim):
-    return nvim.lua("local err, s = require('zeke.lsp').request_sync('zeke/status', {}, 3000)"
-                    " return s.nextEdit")
+    return nvim.lua(
+        "local err, s = require('zeke.lsp').request_sync('zeke/status', {}, 3000) return s.nextEdit"
+    )
 
 
 def test_edit_is_drawn_at_its_target_and_accept_chains(nvim, fake, code_file):
     nvim.open(code_file)
     nvim.nvim.command("ZekeNextEdit")
     nvim.wait_for(SHOWN, what="the first prediction")
-    assert sorted(marks(nvim), key=str) == sorted([
-        [1, 15, 1, 16, "ZekeNextEditDelete", None, None],
-        [1, 16, None, None, None, "h", "»"],
-    ], key=str)
+    assert sorted(marks(nvim), key=str) == sorted(
+        [
+            [1, 15, 1, 16, "ZekeNextEditDelete", None, None],
+            [1, 16, None, None, None, "h", "»"],
+        ],
+        key=str,
+    )
     assert nvim.lua("return vim.api.nvim_get_hl(0, {name='ZekeNextEditDelete'}).strikethrough")
     nvim.feed("<M-n>")
     assert nvim.lua("return vim.api.nvim_win_get_cursor(0)") == [2, 15]
     nvim.feed("<M-y>")
     assert nvim.lines()[1] == "    return w * h"
     # chained: the next prediction comes without asking
-    nvim.wait_for("(function() local e = require('zeke.nextedit').shown() "
-                  "return e and e.newText == ', 2' end)()", what="the chained prediction")
+    nvim.wait_for(
+        "(function() local e = require('zeke.nextedit').shown() "
+        "return e and e.newText == ', 2' end)()",
+        what="the chained prediction",
+    )
     assert [m[:2] for m in marks(nvim)] == [[4, 12]]
     nvim.feed("<M-y>")
     assert nvim.lines()[4] == "print(area(2, 2))"
@@ -81,9 +88,12 @@ def test_edit_is_drawn_at_its_target_and_accept_chains(nvim, fake, code_file):
     nvim.wait_for(SHOWN, what="the third prediction")
     nvim.feed("<M-e>")
     assert marks(nvim) == [] and not nvim.lua(f"return {SHOWN}")
-    counts = nvim.wait_for("(function() local _, s = require('zeke.lsp').request_sync("
-                           "'zeke/status', {}, 3000) return s.nextEdit.dismissed == 1 "
-                           "and s.nextEdit end)()", what="the dismiss count")
+    counts = nvim.wait_for(
+        "(function() local _, s = require('zeke.lsp').request_sync("
+        "'zeke/status', {}, 3000) return s.nextEdit.dismissed == 1 "
+        "and s.nextEdit end)()",
+        what="the dismiss count",
+    )
     assert (counts["shown"], counts["accepted"], counts["dismissed"]) == (3, 2, 1)
     assert nvim.lines()[5] == "print(area(3))"  # dismissed: unchanged
 
@@ -96,23 +106,34 @@ def test_keys_do_their_normal_thing_without_a_prediction(nvim, fake, code_file):
 
 
 def test_nothing_to_suggest_shows_nothing(nvim, fake, code_file):
-    fake.responder = lambda request: Reply(chunks=["```python\n", "x = 1", "\n```"]) \
-        if request.path.endswith("/chat/completions") else Reply(chunks=[""])
+    fake.responder = lambda request: (
+        Reply(chunks=["```python\n", "x = 1", "\n```"])
+        if request.path.endswith("/chat/completions")
+        else Reply(chunks=[""])
+    )
     nvim.open(code_file)
     nvim.nvim.command("ZekeNextEdit")
-    nvim.wait_for("(function() local _, s = require('zeke.lsp').request_sync('zeke/status', "
-                  "{}, 3000) return s.nextEdit.requests == 1 end)()", what="the request")
+    nvim.wait_for(
+        "(function() local _, s = require('zeke.lsp').request_sync('zeke/status', "
+        "{}, 3000) return s.nextEdit.requests == 1 end)()",
+        what="the request",
+    )
     assert marks(nvim) == []
 
 
-def test_automatic_mode_asks_after_a_pause_and_typing_clears(tmp_path, fake, config_path,
-                                                             code_file):
+def test_automatic_mode_asks_after_a_pause_and_typing_clears(
+    tmp_path, fake, config_path, code_file
+):
     from tests.nvim.driver import NvimDriver
 
     home = tmp_path / "home2"
     home.mkdir()
-    driver = NvimDriver(config_path, home, env={"ZEKE_TEST_KEY": "sk-test-secret-value-123"},
-                        setup={"next_edit": {"auto": True, "debounce_ms": 50}})
+    driver = NvimDriver(
+        config_path,
+        home,
+        env={"ZEKE_TEST_KEY": "sk-test-secret-value-123"},
+        setup={"next_edit": {"auto": True, "debounce_ms": 50}},
+    )
     try:
         driver.nvim.command(f"cd {code_file.parent}")
         driver.open(code_file)
@@ -120,8 +141,12 @@ def test_automatic_mode_asks_after_a_pause_and_typing_clears(tmp_path, fake, con
         driver.wait_for(SHOWN, what="an automatic prediction")
         driver.lua("require('zeke.nextedit').auto(false) return 1")  # no new request now
         driver.feed("Gox<Esc>")  # typing: the shown prediction is stale and goes
-        assert driver.lua("return #vim.api.nvim_buf_get_extmarks(0, "
-                          "require('zeke.nextedit').ns, 0, -1, {})") == 0
+        assert (
+            driver.lua(
+                "return #vim.api.nvim_buf_get_extmarks(0, require('zeke.nextedit').ns, 0, -1, {})"
+            )
+            == 0
+        )
         assert not driver.lua(f"return {SHOWN}")
     finally:
         driver.close()

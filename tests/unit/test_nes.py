@@ -95,8 +95,13 @@ def test_zeta_formats_round_trip():
 # --- extraction -------------------------------------------------------------------------
 
 
-def run(answer: str | None, current: str = DOC, cursor: tuple[int, int] = (4, 10),
-        last: tuple[str, str] | None = None, window: int = 40) -> Suggestion | Quiet:
+def run(
+    answer: str | None,
+    current: str = DOC,
+    cursor: tuple[int, int] = (4, 10),
+    last: tuple[str, str] | None = None,
+    window: int = 40,
+) -> Suggestion | Quiet:
     clock = Clock()
     history = EditHistory(clock=clock)
     sent = DOC

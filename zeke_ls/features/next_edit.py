@@ -70,9 +70,14 @@ def register(server: ZekeServer) -> None:
     stats = server.session.next_edit_stats
 
     def publish() -> None:
-        stats.update(requests=engine.stats.requests, suggested=engine.stats.suggested,
-                     superseded=engine.stats.superseded, quiet=dict(engine.stats.quiet),
-                     historyEdits=len(engine.history.edits), alias=engine.alias())
+        stats.update(
+            requests=engine.stats.requests,
+            suggested=engine.stats.suggested,
+            superseded=engine.stats.superseded,
+            quiet=dict(engine.stats.quiet),
+            historyEdits=len(engine.history.edits),
+            alias=engine.alias(),
+        )
         for name in FEEDBACK.values():
             stats.setdefault(name, 0)
 
@@ -92,8 +97,15 @@ def register(server: ZekeServer) -> None:
         line = min(params.position.line, max(0, len(lines) - 1))
         row = lines[line] if lines else ""
         index = units_to_index(row, params.position.character, encoding)
-        request = NesRequest(uri, path_of(server, uri), document.language_id or "", lines, line,
-                             index, lambda: current_text(server, uri))
+        request = NesRequest(
+            uri,
+            path_of(server, uri),
+            document.language_id or "",
+            lines,
+            line,
+            index,
+            lambda: current_text(server, uri),
+        )
         try:
             result = await engine.predict(request)
         except ProviderError as exc:
@@ -115,8 +127,13 @@ def register(server: ZekeServer) -> None:
             return {"edit": None, "quiet": result.reason}
         text = current_text(server, uri) or ""
         edit = edit_json(result, text, position_encoding(server))
-        return {"edit": {"id": f"nes-{next(ids)}", **edit,
-                         "textDocument": {"uri": uri, "version": version}}}
+        return {
+            "edit": {
+                "id": f"nes-{next(ids)}",
+                **edit,
+                "textDocument": {"uri": uri, "version": version},
+            }
+        }
 
     @server.feature(COPILOT_INLINE_EDIT)
     async def copilot_inline_edit(params: Any) -> dict[str, Any]:
@@ -126,12 +143,20 @@ def register(server: ZekeServer) -> None:
             return {"edits": []}
         edit = edit_json(result, current_text(server, uri) or "", position_encoding(server))
         edit_id = f"nes-{next(ids)}"
-        return {"edits": [{
-            "range": edit["range"], "text": edit["newText"],
-            "textDocument": {"uri": uri, "version": version},
-            "command": {"title": "Accept next edit", "command": ACCEPT_COMMAND,
-                        "arguments": [edit_id]},
-        }]}
+        return {
+            "edits": [
+                {
+                    "range": edit["range"],
+                    "text": edit["newText"],
+                    "textDocument": {"uri": uri, "version": version},
+                    "command": {
+                        "title": "Accept next edit",
+                        "command": ACCEPT_COMMAND,
+                        "arguments": [edit_id],
+                    },
+                }
+            ]
+        }
 
     def feedback(name: str) -> None:
         stats[name] = stats.get(name, 0) + 1
@@ -193,8 +218,10 @@ def edit_json(result: Suggestion, text: str, encoding: str) -> dict[str, Any]:
         return {"line": line, "character": index_to_units(row, index, encoding)}
 
     return {
-        "range": {"start": position(lines, result.line, result.index),
-                  "end": position(lines, result.end_line, result.end_index)},
+        "range": {
+            "start": position(lines, result.line, result.index),
+            "end": position(lines, result.end_line, result.end_index),
+        },
         "newText": result.text,
         "cursor": position(after_lines, result.cursor_line, result.cursor_index),
     }
@@ -205,5 +232,3 @@ def text_after(text: str, result: Suggestion) -> str:
     start = sum(len(x) + 1 for x in lines[: result.line]) + result.index
     end = sum(len(x) + 1 for x in lines[: result.end_line]) + result.end_index
     return text[:start] + result.text + text[end:]
-
-

@@ -70,20 +70,28 @@ class NextEditEngine:
         self.history.moved(request.uri, request.line, request.index)
         alias = self.alias()
         template = self.template(alias)
-        excerpt = prompt.excerpt_around(request.lines, request.line, request.index,
-                                        config.window_lines, request.path, request.language)
+        excerpt = prompt.excerpt_around(
+            request.lines,
+            request.line,
+            request.index,
+            config.window_lines,
+            request.path,
+            request.language,
+        )
         recent = self.history.recent(config.history_edits)
         started = time.perf_counter()
-        answer = await self._ask(request.uri, self._open(alias, template, excerpt, recent),
-                                 template == "chat")
+        answer = await self._ask(
+            request.uri, self._open(alias, template, excerpt, recent), template == "chat"
+        )
         if answer is None:
             self.stats.superseded += 1
             return self._quiet("superseded")
         current = request.current_text()
         if current is None:
             return self._quiet("closed")
-        result = suggest(excerpt, prompt.read_answer(template, answer), request.lines, current,
-                         recent)
+        result = suggest(
+            excerpt, prompt.read_answer(template, answer), request.lines, current, recent
+        )
         self.stats.last_ms = (time.perf_counter() - started) * 1000
         if isinstance(result, Quiet):
             return self._quiet(result.reason)
@@ -94,22 +102,34 @@ class NextEditEngine:
         self.stats.quiet[reason] += 1
         return Quiet(reason)
 
-    def _open(self, alias: str, template: str, excerpt: prompt.Excerpt,
-              recent: list) -> Callable[[], AsyncGenerator[Delta, None]]:
+    def _open(
+        self, alias: str, template: str, excerpt: prompt.Excerpt, recent: list
+    ) -> Callable[[], AsyncGenerator[Delta, None]]:
         config = self.session.config.next_edit
         router = self.session.router
         if template == "chat":
             messages = prompt.chat_messages(excerpt, recent)
-            return lambda: router.chat(alias, ChatRequest(
-                messages=messages, max_tokens=config.max_tokens,
-                temperature=config.temperature))
+            return lambda: router.chat(
+                alias,
+                ChatRequest(
+                    messages=messages, max_tokens=config.max_tokens, temperature=config.temperature
+                ),
+            )
         text, stop = prompt.raw_prompt(template, excerpt, recent)
-        return lambda: router.complete(alias, CompletionRequest(
-            prompt=text, raw=True, stop=stop, max_tokens=config.max_tokens,
-            temperature=config.temperature))
+        return lambda: router.complete(
+            alias,
+            CompletionRequest(
+                prompt=text,
+                raw=True,
+                stop=stop,
+                max_tokens=config.max_tokens,
+                temperature=config.temperature,
+            ),
+        )
 
-    async def _ask(self, key: str, open_stream: Callable[[], AsyncGenerator[Delta, None]],
-                   fenced: bool) -> str | None:
+    async def _ask(
+        self, key: str, open_stream: Callable[[], AsyncGenerator[Delta, None]], fenced: bool
+    ) -> str | None:
         """The whole answer; None when a newer request for `key` superseded this one."""
         previous = self._inflight.pop(key, None)
         if previous is not None and not previous.done():

@@ -12,13 +12,13 @@ typed inside it, refuses it. Finally it is trimmed to the smallest character ran
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
+from zeke_ls.nes.answer import Op, changes, restore_blank_lines, unrelated, unshift_indent
 from zeke_ls.nes.history import Edit, split_lines
 from zeke_ls.nes.prompt import Excerpt
-from zeke_ls.patch.match import Match, collapse, find, reindent
+from zeke_ls.patch.match import Match, collapse, find
 
 MERGE_GAP = 6
 """Changes at most this many unchanged lines apart are one edit (like a diff hunk's context)."""
@@ -47,28 +47,27 @@ class Quiet:
     """empty | unchanged | whitespace | undo | outside | conflict"""
 
 
-@dataclass(frozen=True)
-class Op:
-    i1: int
-    i2: int
-    new: list[str]
-
-
-def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], current_text: str,
-            recent: list[Edit], window: tuple[int, int] | None = None) -> Suggestion | Quiet:
+def suggest(
+    excerpt: Excerpt,
+    rewritten: str | None,
+    sent_doc: list[str],
+    current_text: str,
+    recent: list[Edit],
+    window: tuple[int, int] | None = None,
+) -> Suggestion | Quiet:
     """The one edit to show for `rewritten`, or why none. `sent_doc` is the document's lines
     when the request was made, `current_text` its text now, `recent` the edit history (last
     is newest), `window` the document lines an edit may touch (default: the excerpt)."""
     if rewritten is None or not rewritten.strip():
         return Quiet("empty")
-    answer = _unshift_indent(excerpt.lines, rewritten.removesuffix("\n").split("\n"))
-    answer = _restore_blank_lines(excerpt.lines, answer)
-    if _unrelated(excerpt.lines, answer):
+    answer = unshift_indent(excerpt.lines, rewritten.removesuffix("\n").split("\n"))
+    answer = restore_blank_lines(excerpt.lines, answer)
+    if unrelated(excerpt.lines, answer):
         return Quiet("unrelated")
     last = _last_of(recent, excerpt)
     if last is not None and _looks_like_typo(last, sent_doc):
         last = None  # putting back a word the user mistyped is the fix, not an undo
-    verdicts = [(op, _verdict(op, excerpt, last)) for op in _changes(excerpt.lines, answer)]
+    verdicts = [(op, _verdict(op, excerpt, last)) for op in changes(excerpt.lines, answer)]
     ops = [op for op, verdict in verdicts if verdict == "keep"]
     if not ops:
         dropped = {verdict for _, verdict in verdicts}
@@ -88,129 +87,12 @@ def suggest(excerpt: Excerpt, rewritten: str | None, sent_doc: list[str], curren
     return _minimal(current_text, placed[0], placed[1], new)
 
 
-# --- diffing ------------------------------------------------------------------------------
-
-
-def _changes(old: list[str], new: list[str]) -> list[Op]:
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    ops = [Op(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-           if tag != "equal"]
-    # Lines missing at the very start or end were not echoed (a truncated or late-starting
-    # answer), which is not the same as deleting them.
-    if ops and ops[0].i1 == 0:
-        ops[0] = _trim_unechoed(ops[0], old, head=True)
-    if ops and ops[-1].i2 == len(old):
-        ops[-1] = _trim_unechoed(ops[-1], old, head=False)
-    if _squeezed(old, new):
-        ops = [_keep_edge_blanks(op, old) for op in ops]
-    return [op for op in ops if op.i1 < op.i2 or op.new]
-
-
-def _squeezed(old: list[str], new: list[str]) -> bool:
-    """The answer dropped several blank lines: a model squeezing them, not an edit."""
-    return sum(1 for x in old if not x.strip()) - sum(1 for x in new if not x.strip()) >= 2
-
-
-def _keep_edge_blanks(op: Op, old: list[str]) -> Op:
-    """Blank lines at the edges of a change that the answer squeezed out stay."""
-    i1, i2 = op.i1, op.i2
-    while i1 < i2 and not old[i1].strip() and (not op.new or op.new[0].strip()):
-        i1 += 1
-    while i2 > i1 and not old[i2 - 1].strip() and (not op.new or op.new[-1].strip()):
-        i2 -= 1
-    return Op(i1, i2, op.new)
-
-
-def _trim_unechoed(op: Op, old: list[str], head: bool) -> Op:
-    """Shrink an edge change to the old lines its new lines resemble; a change with no new
-    lines at the edge was simply not echoed."""
-    if not op.new:
-        return Op(op.i1, op.i1, [])
-    if op.i2 - op.i1 <= len(op.new):
-        return op
-    similar = []
-    for line in op.new:
-        score, best = max((difflib.SequenceMatcher(None, old[i], line).ratio(), i)
-                          for i in range(op.i1, op.i2))
-        if score >= 0.6:
-            similar.append(best)
-    if not similar:
-        return op
-    return Op(min(similar), op.i2, op.new) if head else Op(op.i1, max(similar) + 1, op.new)
-
-
-def _unshift_indent(old: list[str], new: list[str]) -> list[str]:
-    """Undo one indent shift of the whole answer (a re-indented copy of the excerpt)."""
-    pairs = _stripped_pairs(old, new)
-    shifted = [(o, n) for o, n in pairs if o != n]
-    # Every echoed line shifted alike, and most of the excerpt echoed: not a deliberate re-indent.
-    if len(shifted) < 3 or len(shifted) < len(pairs) or \
-            len(shifted) < 0.5 * sum(1 for line in old if line.strip()):
-        return new
-    deltas = {_delta(n, o) for n, o in ((n, o) for o, n in shifted)}
-    if len(deltas) != 1 or None in deltas:
-        return new
-    delta = deltas.pop()
-    return [reindent(line, delta) for line in new]
-
-
-def _restore_blank_lines(old: list[str], new: list[str]) -> list[str]:
-    """Put back blank lines the answer dropped between lines it left unchanged (models
-    squeeze blank lines); only when it dropped several, so a real blank-line edit stays."""
-    if not _squeezed(old, new):
-        return new
-    old_rows = [i for i, x in enumerate(old) if x.strip()]
-    new_rows = [j for j, x in enumerate(new) if x.strip()]
-    matcher = difflib.SequenceMatcher(None, [old[i] for i in old_rows],
-                                      [new[j] for j in new_rows], autojunk=False)
-    insert_after: dict[int, list[str]] = {}
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size - 1):
-            a, b = old_rows[block.a + k], old_rows[block.a + k + 1]
-            x, y = new_rows[block.b + k], new_rows[block.b + k + 1]
-            if b - a > 1 and y - x == 1:
-                insert_after[x] = old[a + 1:b]
-    restored: list[str] = []
-    for j, line in enumerate(new):
-        restored.append(line)
-        restored += insert_after.get(j, [])
-    return restored
-
-
-def _unrelated(old: list[str], new: list[str]) -> bool:
-    """An answer that is not a rewrite of the excerpt at all (another file, a chat reply)."""
-    if len(old) < 3:
-        return False
-    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() < 0.3
-
-
-def _stripped_pairs(old: list[str], new: list[str]) -> list[tuple[str, str]]:
-    matcher = difflib.SequenceMatcher(None, [x.strip() for x in old], [x.strip() for x in new],
-                                      autojunk=False)
-    return [(old[b.a + k], new[b.b + k]) for b in matcher.get_matching_blocks()
-            for k in range(b.size) if old[b.a + k].strip()]
-
-
-def _lead(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
-
-
-def _delta(answer_line: str, excerpt_line: str) -> tuple[str, str] | None:
-    """The indent change that turns the answer line back into the excerpt line."""
-    a, e = _lead(answer_line), _lead(excerpt_line)
-    if e.startswith(a):
-        return ("add", e[len(a):])
-    if a.startswith(e):
-        return ("remove", a[len(e):])
-    return None
-
-
 # --- quiet rules per change -----------------------------------------------------------------
 
 
 def _verdict(op: Op, excerpt: Excerpt, last: Edit | None) -> str:
     """keep | whitespace (dropped or added blank lines included) | undo (stale text)."""
-    old = excerpt.lines[op.i1:op.i2]
+    old = excerpt.lines[op.i1 : op.i2]
     if "".join("".join(old).split()) == "".join("".join(op.new).split()):
         return "whitespace"
     return "undo" if last is not None and _stale(op, old, excerpt, last) else "keep"
@@ -245,7 +127,7 @@ def _looks_like_typo(last: Edit, doc: list[str]) -> bool:
     tail = 0
     while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
         tail += 1
-    added, removed = new[head:len(new) - tail], old[head:len(old) - tail]
+    added, removed = new[head : len(new) - tail], old[head : len(old) - tail]
     if removed or not 1 <= len(added) <= 3 or not added.isalnum():
         return False
     new_word = _word_at(new, head, len(added))
@@ -268,7 +150,7 @@ def _sublist(part: list[str], whole: list[str]) -> bool:
     if not part:
         return True
     size = len(part)
-    return any(whole[i:i + size] == part for i in range(len(whole) - size + 1))
+    return any(whole[i : i + size] == part for i in range(len(whole) - size + 1))
 
 
 def _last_of(recent: list[Edit], excerpt: Excerpt) -> Edit | None:
@@ -283,7 +165,7 @@ def _undoes(doc: list[str], start: int, end: int, new: list[str], last: Edit) ->
     lines either of them touches; the rest is the same by construction)."""
     lo, hi = min(start, last.start), max(end, last.new_end)
     after = doc[lo:start] + new + doc[end:hi]
-    before_last = doc[lo:last.start] + last.old + doc[last.new_end:hi]
+    before_last = doc[lo : last.start] + last.old + doc[last.new_end : hi]
     return [collapse(x) for x in after] == [collapse(x) for x in before_last]
 
 
@@ -305,7 +187,7 @@ def _region(group: list[Op], excerpt: Excerpt) -> tuple[int, int, list[str]]:
     new: list[str] = []
     at = group[0].i1
     for op in group:
-        new += excerpt.lines[at:op.i1] + op.new
+        new += excerpt.lines[at : op.i1] + op.new
         at = op.i2
     return excerpt.start + group[0].i1, excerpt.start + group[-1].i2, new
 
@@ -320,11 +202,12 @@ def _choose(groups: list[list[Op]], excerpt: Excerpt, recent: list[Edit]) -> lis
     cursor = excerpt.cursor_line - excerpt.start
 
     def rank(group: list[Op]) -> tuple[int, int]:
-        old = _words([x for op in group for x in excerpt.lines[op.i1:op.i2]])
+        old = _words([x for op in group for x in excerpt.lines[op.i1 : op.i2]])
         new = _words([x for op in group for x in op.new])
         related = len((old - new) & removed) + len((new - old) & added)
-        distance = min(abs(cursor - op.i1) if cursor < op.i1 else max(0, cursor - op.i2 + 1)
-                       for op in group)
+        distance = min(
+            abs(cursor - op.i1) if cursor < op.i1 else max(0, cursor - op.i2 + 1) for op in group
+        )
         return (-related, distance)
 
     return min(groups, key=rank)
@@ -333,14 +216,19 @@ def _choose(groups: list[list[Op]], excerpt: Excerpt, recent: list[Edit]) -> lis
 def _with_related(chosen: list[Op], groups: list[list[Op]], excerpt: Excerpt) -> list[Op]:
     """The chosen group and every other group making the same word change (a rename or a
     signature change at several places is one edit); unrelated changes stay out."""
+
     def change(group: list[Op]) -> set[str]:
-        old = _words([x for op in group for x in excerpt.lines[op.i1:op.i2]])
+        old = _words([x for op in group for x in excerpt.lines[op.i1 : op.i2]])
         new = _words([x for op in group for x in op.new])
         return {f"-{w}" for w in old - new} | {f"+{w}" for w in new - old}
 
     wanted = change(chosen)
-    merged = [op for group in groups if group is chosen or (wanted and wanted & change(group))
-              for op in group]
+    merged = [
+        op
+        for group in groups
+        if group is chosen or (wanted and wanted & change(group))
+        for op in group
+    ]
     return sorted(merged, key=lambda op: op.i1)
 
 
@@ -363,7 +251,7 @@ def _place(sent: list[str], current: list[str], start: int, end: int) -> tuple[i
     if not isinstance(found, Match):
         return None
     mapping = found.mapping
-    inner = mapping[start - lo:end - lo]
+    inner = mapping[start - lo : end - lo]
     if inner:
         rows = [m for m in inner if m is not None]
         if len(rows) != len(inner) or rows != list(range(rows[0], rows[0] + len(rows))):
@@ -393,8 +281,8 @@ def _minimal(text: str, start: int, end: int, new: list[str]) -> Suggestion | Qu
         new_chunk = newline + new_chunk.removesuffix(newline)  # appending after the last line
     head = _common_prefix(old_chunk, new_chunk)
     tail = _common_suffix(old_chunk[head:], new_chunk[head:])
-    replaced = old_chunk[head:len(old_chunk) - tail]
-    inserted = new_chunk[head:len(new_chunk) - tail]
+    replaced = old_chunk[head : len(old_chunk) - tail]
+    inserted = new_chunk[head : len(new_chunk) - tail]
     if not replaced and not inserted:
         return Quiet("unchanged")
     if "".join(replaced.split()) == "".join(inserted.split()):
@@ -430,8 +318,8 @@ def _repeats_neighbour(text: str, at: int, inserted: str) -> bool:
     if len(squashed) < 8 and "\n" not in inserted:
         return False  # a few characters repeat by chance (`/ ` next to `//`)
     reach = 2 * len(inserted) + 80
-    after = "".join(text[at:at + reach].split())
-    before = "".join(text[max(0, at - reach):at].split())
+    after = "".join(text[at : at + reach].split())
+    before = "".join(text[max(0, at - reach) : at].split())
     return after.startswith(squashed) or before.endswith(squashed)
 
 

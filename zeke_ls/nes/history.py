@@ -42,7 +42,7 @@ class Edit:
     def unified_diff(self, context: list[str] | None = None) -> str:
         """The edit as a unified diff hunk of `path` (no context lines unless given)."""
         body = [f"-{line}" for line in self.old] + [f"+{line}" for line in self.new]
-        header = (f"@@ -{self.start + 1},{len(self.old)} +{self.start + 1},{len(self.new)} @@")
+        header = f"@@ -{self.start + 1},{len(self.old)} +{self.start + 1},{len(self.new)} @@"
         return "\n".join([f"--- a/{self.path}", f"+++ b/{self.path}", header, *body])
 
 
@@ -85,8 +85,13 @@ class EditHistory:
         start, old, new = hunk
         now = self.clock()
         last = self.edits[-1] if self.edits else None
-        if last is not None and last.uri == uri and now - last.at <= COALESCE_S and \
-                start <= last.new_end and start + len(old) >= last.start:
+        if (
+            last is not None
+            and last.uri == uri
+            and now - last.at <= COALESCE_S
+            and start <= last.new_end
+            and start + len(old) >= last.start
+        ):
             merged = compose(last, before, start, old, new, after)
             self.edits.pop()
             if merged is None:
@@ -137,18 +142,19 @@ def line_hunk(before: list[str], after: list[str]) -> tuple[int, list[str], list
     tail = 0
     while tail < limit - head and before[-1 - tail] == after[-1 - tail]:
         tail += 1
-    return head, before[head:len(before) - tail], after[head:len(after) - tail]
+    return head, before[head : len(before) - tail], after[head : len(after) - tail]
 
 
-def compose(last: Edit, middle: list[str], start: int, old: list[str], new: list[str],
-            after: list[str]) -> Edit | None:
+def compose(
+    last: Edit, middle: list[str], start: int, old: list[str], new: list[str], after: list[str]
+) -> Edit | None:
     """`last` followed by (start, old -> new) on the text `middle` between them, as one edit.
     None when the second change undid the first."""
     lo = min(last.start, start)
     hi = max(last.new_end, start + len(old))  # the union, in `middle`'s line numbers
-    original = middle[lo:last.start] + last.old + middle[last.new_end:hi]
+    original = middle[lo : last.start] + last.old + middle[last.new_end : hi]
     shift = len(new) - len(old)
-    current = after[lo:hi + shift]
+    current = after[lo : hi + shift]
     hunk = line_hunk(original, current)
     if hunk is None:
         return None

@@ -58,8 +58,9 @@ class Excerpt:
         return "\n".join(lines)
 
 
-def excerpt_around(doc_lines: list[str], line: int, index: int, window: int, path: str,
-                   language: str) -> Excerpt:
+def excerpt_around(
+    doc_lines: list[str], line: int, index: int, window: int, path: str, language: str
+) -> Excerpt:
     """`window` lines centred on the cursor line (fewer at the ends of the document)."""
     window = max(1, window)
     start = max(0, min(line - window // 2, len(doc_lines) - window))
@@ -79,9 +80,11 @@ def chat_messages(excerpt: Excerpt, edits: list[Edit]) -> list[dict[str, Any]]:
         parts += [f"```diff\n{diff}\n```" for diff in history_diffs(edits)]
     else:
         parts.append("No recent edits.")
-    parts.append(f"Excerpt of `{excerpt.path}` ({excerpt.language}), lines "
-                 f"{excerpt.start + 1}-{excerpt.end}:\n```{excerpt.language}\n"
-                 f"{excerpt.marked()}\n```")
+    parts.append(
+        f"Excerpt of `{excerpt.path}` ({excerpt.language}), lines "
+        f"{excerpt.start + 1}-{excerpt.end}:\n```{excerpt.language}\n"
+        f"{excerpt.marked()}\n```"
+    )
     parts.append("Reply with the rewritten excerpt only.")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
 
@@ -94,7 +97,10 @@ ZETA_INSTRUCTION = (
     "edits within the excerpt, taking into account the cursor location.\n\n"
 )
 ZETA_START, ZETA_END, ZETA_CURSOR = (
-    "<|editable_region_start|>", "<|editable_region_end|>", "<|user_cursor_is_here|>")
+    "<|editable_region_start|>",
+    "<|editable_region_end|>",
+    "<|user_cursor_is_here|>",
+)
 ZETA2_CURSOR = "<|user_cursor|>"
 
 
@@ -103,9 +109,11 @@ def zeta_prompt(excerpt: Excerpt, edits: list[Edit]) -> tuple[str, list[str]]:
     events = "".join(f'User edited "{e.path}":\n```diff\n{_hunk_only(e)}\n```\n\n' for e in edits)
     marked = excerpt.marked().replace(CURSOR, ZETA_CURSOR)
     start = "<|start_of_file|>\n" if excerpt.at_file_start else ""
-    prompt = (f"{ZETA_INSTRUCTION}### User Edits:\n\n{events}### User Excerpt:\n\n"
-              f"```{excerpt.path}\n{start}{ZETA_START}\n{marked}\n{ZETA_END}\n```\n\n"
-              "### Response:\n")
+    prompt = (
+        f"{ZETA_INSTRUCTION}### User Edits:\n\n{events}### User Excerpt:\n\n"
+        f"```{excerpt.path}\n{start}{ZETA_START}\n{marked}\n{ZETA_END}\n```\n\n"
+        "### Response:\n"
+    )
     return prompt, [f"\n{ZETA_END}"]
 
 
@@ -113,8 +121,10 @@ def zeta2_prompt(excerpt: Excerpt, edits: list[Edit]) -> tuple[str, list[str]]:
     """Zeta-2's format: the edit history, then CURRENT and an open UPDATED section."""
     history = "".join(f"{e.unified_diff()}\n" for e in edits)
     marked = excerpt.marked().replace(CURSOR, ZETA2_CURSOR)
-    prompt = (f"<[fim-suffix]>\n<[fim-prefix]><filename>edit_history\n{history}\n"
-              f"<filename>{excerpt.path}\n<<<<<<< CURRENT\n{marked}\n=======\n<[fim-middle]>")
+    prompt = (
+        f"<[fim-suffix]>\n<[fim-prefix]><filename>edit_history\n{history}\n"
+        f"<filename>{excerpt.path}\n<<<<<<< CURRENT\n{marked}\n=======\n<[fim-middle]>"
+    )
     return prompt, [">>>>>>> UPDATED"]
 
 
