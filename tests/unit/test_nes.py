@@ -186,3 +186,34 @@ def test_related_change_wins_over_nearer_unrelated_one():
     answer = current.replace("pad1 = 1", "pad1 = 'one'").replace("b = old_name", "b = new_name")
     result = suggest(excerpt, answer, sent, current, history.recent(5))
     assert isinstance(result, Suggestion) and result.text == "new" and result.line == 11
+
+
+def test_fixing_an_apparent_typo_is_not_an_undo():
+    doc = "from os import path\nimfrom sys import argv\n"
+    sent = split_lines(doc)
+    history = EditHistory(clock=Clock())
+    history.opened("u", doc.replace("imfrom", "from"))
+    history.changed("u", "m.py", doc)
+    excerpt = excerpt_around(sent, 1, 2, 40, "m.py", "python")
+    result = suggest(excerpt, doc.replace("imfrom", "from"), sent, doc, history.recent(5))
+    assert isinstance(result, Suggestion) and apply(doc, result) == doc.replace("imfrom", "from")
+
+
+def test_an_insertion_that_copies_its_neighbour_is_quiet():
+    doc = "def f():\n    return compute(value)\n\n\nx = 1\n"
+    sent = split_lines(doc)
+    excerpt = excerpt_around(sent, 1, 4, 40, "m.py", "python")
+    answer = doc.replace("    return", "    return compute(value)\n    return")
+    assert suggest(excerpt, answer, sent, doc, []) == Quiet("duplicate")
+
+
+def test_crlf_documents_keep_their_line_endings():
+    doc = DOC.replace("\n", "\r\n")
+    sent = split_lines(doc)
+    excerpt = excerpt_around(sent, 4, 10, 40, "m.py", "python")
+    answer = DOC.replace("print(area(3))", "print(area(3, 4))\nprint(area(5))")
+    result = suggest(excerpt, answer, sent, doc, [])
+    assert isinstance(result, Suggestion)
+    assert apply(doc, result) == doc.replace(
+        "print(area(3))", "print(area(3, 4))\r\nprint(area(5))"
+    )
