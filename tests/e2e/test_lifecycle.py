@@ -31,8 +31,7 @@ async def test_status_reports_config_and_aliases(tmp_path, fake):
     assert status["workspaceRoots"] == [str((tmp_path / "workspace").resolve())]
 
 
-NEVER_PROVIDED = (
-    "hover_provider",
+NEVER_PROVIDED = (  # hover is provided: explain answers and Grim's K (features/hover.py)
     "definition_provider",
     "references_provider",
     "rename_provider",

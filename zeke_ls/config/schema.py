@@ -81,6 +81,8 @@ class AliasConfig(Section):
     """Force a fill-in-the-middle template (`deepseek`, `qwen`, `starcoder`, `codellama`,
     `codestral`), `none` for chat-only models, or unset to choose by model name."""
     edit_format: Literal["udiff", "search_replace", "whole"] | None = None
+    nes_template: Literal["chat", "zeta", "zeta2"] | None = None
+    """Next-edit prompt format: `chat` (default), or `zeta`/`zeta2` for Zed's edit models."""
 
     @field_validator("route")
     @classmethod
@@ -154,6 +156,20 @@ class EditConfig(Section):
     """At most this many proposals wait; the oldest expires first."""
 
 
+class NextEditConfig(Section):
+    """`[next_edit]`: next-edit suggestions (`zeke/nextEdit`, `textDocument/copilotInlineEdit`)."""
+
+    enabled: bool = True
+    model: str | None = None
+    """Alias to ask; unset: the alias of the edit feature."""
+    window_lines: int = Field(default=40, ge=3, le=400)
+    """Lines around the cursor the model may rewrite; no edit is shown outside them."""
+    history_edits: int = Field(default=5, ge=0, le=32)
+    """Recent edits shown to the model."""
+    max_tokens: int = Field(default=1024, ge=16)
+    temperature: float = Field(default=0.0, ge=0)
+
+
 class ContextConfig(Section):
     """`[context]`: context sets and the token budgeter."""
 
@@ -190,6 +206,7 @@ class ZekeConfig(Section):
     completion: CompletionConfig = Field(default_factory=CompletionConfig)
     chat: ChatConfig = Field(default_factory=ChatConfig)
     edit: EditConfig = Field(default_factory=EditConfig)
+    next_edit: NextEditConfig = Field(default_factory=NextEditConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
     services: ServicesConfig = Field(default_factory=ServicesConfig)
 

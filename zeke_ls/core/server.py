@@ -48,6 +48,7 @@ FEATURE_MODULES = [
     "completion",
     "actions",
     "hover",
+    "next_edit",
 ]
 # zeke/* features load on their first request (core/lazy.py), so only their client -> server
 # methods are named here; tests/unit/test_lazy_features.py checks them against register().

@@ -57,6 +57,7 @@ class Session:
     chats: ChatStore = field(default_factory=ChatStore)  # zeke/chat conversations by id
     token_counter: TokenCounter = field(default_factory=TokenCounter)  # shared count cache
     completion_stats: dict[str, int] = field(default_factory=dict)  # shown/accepted counts
+    next_edit_stats: dict[str, Any] = field(default_factory=dict)  # features.next_edit counts
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
     chat_runner: Callable[[Any], Awaitable[dict[str, Any]]] | None = None
     """Runs one chat turn from raw `zeke/chat` params (set by features.chat; actions use it)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from zeke_ls.protocol import chat, context, edits, session
+from zeke_ls.protocol import chat, context, edits, next_edit, session
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,8 @@ METHODS: list[Method] = [
     Method("zeke/editProgress", "server notification", edits.EditProgress),
     Method("zeke/editAccept", "request", edits.AcceptParams, edits.AcceptResult),
     Method("zeke/editReject", "request", edits.RejectParams, edits.RejectResult),
+    Method("zeke/nextEdit", "request", next_edit.NextEditParams, next_edit.NextEditResult),
+    Method("zeke/didShowNextEdit", "notification", next_edit.NextEditFeedback),
+    Method("zeke/didAcceptNextEdit", "notification", next_edit.NextEditFeedback),
+    Method("zeke/didDismissNextEdit", "notification", next_edit.NextEditFeedback),
 ]

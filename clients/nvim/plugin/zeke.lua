@@ -44,6 +44,9 @@ cmd('ZekeSuggest', function(a)
   local enabled = require('zeke.inline').enable(on)
   vim.notify('zeke: inline suggestions ' .. (enabled and 'on' or 'off'))
 end, { nargs = '?', complete = function() return { 'on', 'off' } end, desc = 'zeke: ghost text on/off/toggle' })
+cmd('ZekeNextEdit', function(a) require('zeke.nextedit').command(a.args) end,
+  { nargs = '?', complete = function() return { 'auto', 'manual' } end,
+    desc = 'zeke: suggest the next edit now, or switch the automatic mode' })
 cmd('ZekeStatus', function() require('zeke.status').show() end, { desc = 'zeke: show what the daemon runs with' })
 
 -- `:help zeke` after a plain 'runtimepath' install: build doc/tags when missing or older than

@@ -37,6 +37,11 @@ M.defaults = {
     tree_key = 'ga', -- in netrw, nvim-tree, neo-tree and oil: add the file under the cursor
     remove_key = 'dd', -- in the :ZekeContext list: remove the item under the cursor
   },
+  next_edit = {
+    auto = false, -- ask after each pause in normal or insert mode (else :ZekeNextEdit)
+    debounce_ms = 500,
+    keys = { accept = '<M-y>', jump = '<M-n>', dismiss = '<M-e>' },
+  },
 }
 
 --- Options whose value must be one of a fixed set.

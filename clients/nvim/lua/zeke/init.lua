@@ -15,7 +15,7 @@ function M.setup(opts)
   vim.api.nvim_set_hl(0, 'ZekeGhostText', { link = 'Comment', default = true })
   vim.api.nvim_set_hl(0, 'ZekeGhostCounter', { link = 'NonText', default = true })
   vim.api.nvim_set_hl(0, 'ZekeWaiting', { link = 'DiagnosticInfo', default = true })
-  for _, name in ipairs({ 'inline', 'chat', 'diff', 'context' }) do
+  for _, name in ipairs({ 'inline', 'chat', 'diff', 'context', 'nextedit' }) do
     require('zeke.' .. name).setup(cfg)
   end
   require('zeke.lsp').setup(cfg)
