@@ -30,10 +30,10 @@ def postprocess(raw: str, ctx: PackedContext) -> str | None:
     text = text.rstrip() if "\n" in text.strip("\n") or not ctx.line_suffix else text
     if not text.strip() or _already_there(text, ctx):
         return None
-    text = guard(text, ctx)
-    if text is None:
+    guarded = guard(text, ctx)
+    if guarded is None:
         return None
-    return text.replace("\n", "\r\n") if crlf else text
+    return guarded.replace("\n", "\r\n") if crlf else guarded
 
 
 def _lf(text: str) -> str:

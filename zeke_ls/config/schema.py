@@ -80,6 +80,13 @@ class AliasConfig(Section):
     """Force a fill-in-the-middle template (`deepseek`, `qwen`, `starcoder`, `codellama`,
     `codestral`), `none` for chat-only models, or unset to choose by model name."""
     edit_format: Literal["udiff", "search_replace", "whole"] | None = None
+    completion_style: Literal["auto", "fim", "raw", "chat", "suffix", "fim-noheal", "raw-noheal"] = (
+        "auto"
+    )
+    """Inline-completion prompt: `fim` (the family's FIM tokens), `raw` (the code before the
+    cursor, continued), `chat` (a cursor-marker prompt), `suffix` (the server's own FIM), or
+    `auto`: chosen by the model family, read from a local GGUF file's own metadata. The
+    `-noheal` variants turn prompt healing off (for measuring it)."""
 
     @field_validator("route")
     @classmethod
