@@ -17,7 +17,7 @@ SOURCE = (
     "def describe(item):\n    return item['name']\n"
 )
 SNIPPET = (
-    "```python\ndef cheapest(items):\n    \"\"\"The item with the lowest price.\"\"\"\n"
+    '```python\ndef cheapest(items):\n    """The item with the lowest price."""\n'
     "    return min(items, key=lambda item: item['price'])\n```\n"
 )
 
@@ -39,7 +39,9 @@ async def refused(client: Any, uri: str, match: str, instruction: str | None = N
 async def test_bare_snippet_is_spliced_over_its_definition(tmp_path, fake):
     root = tmp_path / "workspace"
     root.mkdir()
-    fake.queue(Reply(chunks=[SNIPPET]), Reply(chunks=["```python\ndef unknown():\n    pass\n```\n"]))
+    fake.queue(
+        Reply(chunks=[SNIPPET]), Reply(chunks=["```python\ndef unknown():\n    pass\n```\n"])
+    )
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = open_document(client, root / "inv.py", SOURCE)
         proposal = await rpc(client, "zeke/edit", params(uri))
@@ -59,10 +61,17 @@ async def test_wrecked_results_are_refused_with_their_reason(tmp_path, fake):
     broken = SOURCE.replace("def describe(item):", "def describe(item:")
     dropped = SOURCE.split("\n\n\ndef describe")[0] + "\n"
     elided = SOURCE.replace("    total = 0\n", "    # ... rest of the function unchanged ...\n")
-    rewritten = "".join(f"def {name}(x):\n    return {i}\n" for i, name in
-                        enumerate(["total_price", "cheapest", "describe"]))
-    fake.queue(whole(broken), whole(dropped), whole(elided), whole(rewritten),
-               whole(SOURCE.replace("    total = 0\n", "    total = 0.0\n")))
+    rewritten = "".join(
+        f"def {name}(x):\n    return {i}\n"
+        for i, name in enumerate(["total_price", "cheapest", "describe"])
+    )
+    fake.queue(
+        whole(broken),
+        whole(dropped),
+        whole(elided),
+        whole(rewritten),
+        whole(SOURCE.replace("    total = 0\n", "    total = 0.0\n")),
+    )
     whole_format = loopback_config(fake.url) + '\n[edit]\nformat = "whole"\n'
     async with zeke_session(tmp_path, whole_format) as client:
         uri = open_document(client, root / "inv.py", SOURCE)
@@ -90,8 +99,11 @@ async def test_stream_without_a_normal_finish_is_refused(tmp_path, fake, finish)
     root = tmp_path / "workspace"
     root.mkdir()
     half = "inv.py\n<<<<<<< SEARCH\ndef cheapest(items):\n=======\ndef cheapest(items):\n"
-    fake.queue(Reply(chunks=[half + '    """The item', ' with"""\n>>>>>>> REPLACE\n'],
-                     finish_reason=finish))
+    fake.queue(
+        Reply(
+            chunks=[half + '    """The item', ' with"""\n>>>>>>> REPLACE\n'], finish_reason=finish
+        )
+    )
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = open_document(client, root / "inv.py", SOURCE)
         await refused(client, uri, "did not end normally" if finish is None else "token limit")

@@ -31,18 +31,25 @@ def write_gguf(path: Path, tokens: list[str], template: str | None, arch: str = 
         _string("general.name") + struct.pack("<I", 8) + _string("Tiny Test"),
         _string("llama.context_length") + struct.pack("<IQ", 10, 2048),
         _string("tokenizer.ggml.scores") + struct.pack("<IIQ", 9, 6, 2) + struct.pack("<ff", 0, 1),
-        _string("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, len(tokens))
+        _string("tokenizer.ggml.tokens")
+        + struct.pack("<IIQ", 9, 8, len(tokens))
         + b"".join(_string(t) for t in tokens),
     ]
     if template is not None:
-        entries.append(_string("tokenizer.chat_template") + struct.pack("<I", 8) + _string(template))
+        entries.append(
+            _string("tokenizer.chat_template") + struct.pack("<I", 8) + _string(template)
+        )
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, len(entries)) + b"".join(entries))
     return path
 
 
 def test_gguf_metadata_names_the_fim_family(tmp_path):
-    qwen = write_gguf(tmp_path / "anything.gguf", ["a", "<|fim_prefix|>", "<|fim_suffix|>"],
-                      "{{ messages }}", "qwen2")
+    qwen = write_gguf(
+        tmp_path / "anything.gguf",
+        ["a", "<|fim_prefix|>", "<|fim_suffix|>"],
+        "{{ messages }}",
+        "qwen2",
+    )
     info = read_gguf(str(qwen))
     assert (info.name, info.architecture, info.fim_family) == ("Tiny Test", "qwen2", "qwen")
     assert info.chat_template == "{{ messages }}"
@@ -102,6 +109,7 @@ def test_local_window_starts_on_the_grid_and_caps_the_suffix():
     assert suffix.count("\n") <= 6
     # one more character typed on the cursor line: the window start does not move
     typed = text.replace("line_60 = 60", "xline_60 = 60")
-    again = packer.pack(typed, resolve_cursor(typed, 60, 1), path="m.py", language="python",
-                        budget=300)
+    again = packer.pack(
+        typed, resolve_cursor(typed, 60, 1), path="m.py", language="python", budget=300
+    )
     assert local_window(again)[0].split("\n", 1)[0] == prefix.split("\n", 1)[0]
