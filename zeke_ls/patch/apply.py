@@ -190,6 +190,9 @@ def _insertion_point(
     they are only blank lines that the added block's own blank edges place (below)."""
     before = [p for p in positions[:index] if p is not None]
     after = [p for op_index, p in enumerate(positions) if op_index > index and p is not None]
+    anchor = before[-1] if before else (after[0] if after else None)
+    if anchor is not None and anchor in match.guessed:
+        return None  # the line the insertion would follow (or precede) was placed by a guess
     if before and after and after[0] != before[-1] + 1:
         return _across_blank_gap(before[-1], after[0], index, contents, ops)
     if before:
@@ -202,9 +205,8 @@ def _across_blank_gap(
 ) -> int | None:
     """The model dropped the blank lines between two anchors. Added lines that replace
     removed ones go where those were (a diff writes a replacement as `-` lines then `+`
-    lines). Otherwise an added block that starts with a blank line was written right after
-    the upper anchor (it brings its own spacing); one that ends with a blank line, right
-    before the lower anchor. A block with blank lines at both edges or neither: None."""
+    lines). A pure insertion there is a guess (measured: placing it by its own blank edges
+    misapplies), so None."""
     if any(contents[g].strip() for g in range(low + 1, high)):
         return None
     first = index
@@ -217,10 +219,7 @@ def _across_blank_gap(
         return low + 1
     if last + 1 < len(ops) and ops[last + 1][0] == "-":
         return high
-    starts, ends = not ops[first][1].strip(), not ops[last][1].strip()
-    if starts == ends:
-        return None
-    return low + 1 if starts else high
+    return None
 
 
 def _render(lines: _Lines, placed: list[tuple[Match, list[tuple[str, str | None]]]]) -> str:

@@ -32,6 +32,9 @@ class Match:
     score: float
     mapping: list[int | None]
     indent: Indent | None = None
+    guessed: frozenset[int] = frozenset()
+    """File lines mapped by a guess (blank runs of unequal length): never an anchor for
+    added lines."""
 
 
 @dataclass
@@ -107,18 +110,20 @@ def _blank_insensitive(file_lines: list[str], old: list[str], after: int) -> Mat
     mapping: list[int | None] = [None] * len(old)
     for k, index in enumerate(oidx):
         mapping[index] = fidx[first + k]
-    _map_blank_runs(mapping, old, file_lines)
+    guessed = _map_blank_runs(mapping, old, file_lines)
     pairs = [(old[i], file_lines[m]) for i, m in enumerate(mapping) if m is not None]
     indent = _indent_delta([p[0] for p in pairs], [p[1] for p in pairs])
     start = min(m for m in mapping if m is not None)
     end = max(m for m in mapping if m is not None) + 1
-    return Match(start, end, "blanks", 1.0, mapping, indent)
+    return Match(start, end, "blanks", 1.0, mapping, indent, frozenset(guessed))
 
 
-def _map_blank_runs(mapping: list[int | None], old: list[str], file_lines: list[str]) -> None:
+def _map_blank_runs(mapping: list[int | None], old: list[str], file_lines: list[str]) -> set[int]:
     """Blank hunk lines between two mapped lines map onto the first blank file lines there
     (as a line diff would align them), so that what the hunk puts after them lands after
-    them; leading and trailing blank runs map onto blank lines just outside the match."""
+    them; leading and trailing blank runs map onto blank lines just outside the match.
+    Returns the file lines mapped from runs of a different length (guesses)."""
+    guessed: set[int] = set()
     known = [i for i, m in enumerate(mapping) if m is not None]
     for left, right in itertools.pairwise(known):
         low, high = mapping[left], mapping[right]
@@ -127,6 +132,8 @@ def _map_blank_runs(mapping: list[int | None], old: list[str], file_lines: list[
         if len(gap) == high - low - 1:  # only blank lines in between
             for i, g in zip(range(left + 1, right), gap, strict=False):
                 mapping[i] = g
+                if right - left - 1 != len(gap):
+                    guessed.add(g)
     head, tail = known[0], len(old) - 1 - known[-1]
     top, bottom = mapping[known[0]], mapping[known[-1]]
     assert top is not None and bottom is not None
@@ -144,6 +151,7 @@ def _map_blank_runs(mapping: list[int | None], old: list[str], file_lines: list[
     ):
         for k in range(tail):
             mapping[known[-1] + 1 + k] = bottom + 1 + k
+    return guessed
 
 
 def _check_variants(
