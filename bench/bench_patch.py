@@ -232,6 +232,45 @@ def elided(case: Case, rng: random.Random) -> str:
     return as_udiff(case, [*body[:s], "...", *body[e:]], "@@ @@")
 
 
+def blanks_dropped(case: Case, rng: random.Random) -> str:
+    """Every blank context line left out (small models skip them when copying context)."""
+    body = [line for line in case.body if not (line[:1] == " " and not line[1:].strip())]
+    return as_udiff(case, body if any(line[:1] in "+-" for line in body) else case.body, "@@ @@")
+
+
+def blanks_added(case: Case, rng: random.Random) -> str:
+    """A blank context line that the file does not have, after the first context line."""
+    body = list(case.body)
+    first = next((i for i, line in enumerate(body) if line[:1] == " " and line[1:].strip()), None)
+    if first is not None:
+        body.insert(first + 1, " ")
+    return as_udiff(case, body, "@@ @@")
+
+
+def reindented(case: Case, rng: random.Random) -> str:
+    """The whole hunk indented four spaces deeper (a block copied into a class body)."""
+    return as_udiff(
+        case, [line[0] + "    " + line[1:] if line[1:].strip() else line for line in case.body]
+    )
+
+
+def search_replace_ws(case: Case, rng: random.Random) -> str:
+    """SEARCH/REPLACE whose lines differ in whitespace: trailing blanks on SEARCH lines, and
+    the unchanged blank lines left out of both sides (copied context collapsed)."""
+    kept = [line for line in case.body if line[0] != " " or line[1:].strip()]
+    old = [line[1:] + "  " if line[1:].strip() else "" for line in kept if line[0] != "+"]
+    new = [line[1:] for line in kept if line[0] != "-"]
+    if not any(line.strip() for line in old):
+        return search_replace(case, rng)
+    return (
+        "f.py\n<<<<<<< SEARCH\n"
+        + "\n".join(old)
+        + "\n=======\n"
+        + "\n".join(new)
+        + "\n>>>>>>> REPLACE\n"
+    )
+
+
 def search_replace(case: Case, rng: random.Random) -> str:
     old = [line[1:] for line in case.body if line[0] != "+"]
     new = [line[1:] for line in case.body if line[0] != "-"]
@@ -254,6 +293,10 @@ PERTURBATIONS: dict[str, Callable[[Case, random.Random], str]] = {
     "dedented": dedented,
     "elided": elided,
     "search_replace": search_replace,
+    "blanks_dropped": blanks_dropped,
+    "blanks_added": blanks_added,
+    "reindented": reindented,
+    "search_replace_ws": search_replace_ws,
 }
 
 
@@ -328,6 +371,7 @@ def main() -> int:
     parser.add_argument("--tools", default="zeke_ls,git apply,patch --fuzz=3")
     parser.add_argument("--show-failures", action="store_true")
     parser.add_argument("--threshold", type=float, default=0.9)
+    parser.add_argument("--only", default="", help="comma-separated perturbations to run")
     args = parser.parse_args()
     THRESHOLD[0] = args.threshold
     cases = build_corpus()
@@ -338,6 +382,8 @@ def main() -> int:
     table: dict[tuple[str, str], Counter[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for pname, perturb in PERTURBATIONS.items():
+            if args.only and pname not in args.only.split(","):
+                continue
             rng = random.Random(7)
             for case in cases:
                 text = perturb(case, rng)
@@ -358,7 +404,7 @@ def print_table(table: dict[tuple[str, str], Counter[str]], tools: list[str], n:
     print(f"\n| perturbation | {' | '.join(tools)} |")
     print("|---|" + "---|" * len(tools))
     totals = {t: Counter() for t in tools}
-    for pname in PERTURBATIONS:
+    for pname in [p for p in PERTURBATIONS if (p, tools[0]) in table]:
         cells = []
         for tool in tools:
             c = table[(pname, tool)]
@@ -373,7 +419,8 @@ def print_table(table: dict[tuple[str, str], Counter[str]], tools: list[str], n:
             f"**{100 * c['correct'] / total:.1f}% / {100 * c['refused'] / total:.1f}% / "
             f"{100 * c['misapplied'] / total:.1f}%**"
         )
-    print(f"| all ({n} hunks x {len(PERTURBATIONS)}) | {' | '.join(cells)} |")
+    ran = len({p for p, _ in table})
+    print(f"| all ({n} hunks x {ran}) | {' | '.join(cells)} |")
     print("\ncells: correct / refused / misapplied")
 
 

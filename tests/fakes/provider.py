@@ -39,7 +39,8 @@ class Reply:
     """For stall/truncate/malformed: how many good chunks come first."""
     tool_calls: list[dict[str, Any]] | None = None
     """OpenAI-shaped tool calls to stream after the text: [{id, name, arguments}]."""
-    finish_reason: str = "stop"
+    finish_reason: str | None = "stop"
+    """None: the stream ends `[DONE]` with no finish reason (llama.cpp's interrupted request)."""
     body: Any = None
     """For a non-200 status: the JSON error body."""
     event: bytes = b""

@@ -23,7 +23,15 @@ from zeke_ls.completion.cache import CompletionCache
 from zeke_ls.completion.postprocess import is_multiline_position, postprocess
 from zeke_ls.context.packer import ContextPacker, CursorResolver, PackedContext
 from zeke_ls.prompts import inline_chat
-from zeke_ls.prompts.fim import choose_template, with_snippets
+from zeke_ls.prompts.fim import with_snippets
+from zeke_ls.prompts.styles import (
+    Healed,
+    Style,
+    choose_style,
+    heal_answer,
+    heal_prefix,
+    local_window,
+)
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, Delta, ModelInfo, ModelRouter
 
 if TYPE_CHECKING:
@@ -35,6 +43,8 @@ Extract = Callable[[str, PackedContext], str]
 SINGLE_SLOT_KINDS = {"llamacpp"}
 """Local servers that run one request at a time (llama-cpp-python even interrupts the older
 one): asking them for several suggestions at once would only slow down the first."""
+RAW_STOPS = ("\n\n\n", "<|endoftext|>", "<|im_end|>", "<|im_start|>", "```")
+"""A raw continuation has no sentinel to end the middle: stop at what ends a chunk of code."""
 SPREAD_TEMPERATURE = 0.6
 """Extra suggestions (explicit invocation) need some randomness to differ from the first."""
 
@@ -55,25 +65,49 @@ def _plain(answer: str, ctx: PackedContext) -> str:
 
 
 def make_plan(router: ModelRouter, alias: str, info: ModelInfo, ctx: PackedContext,
-              max_tokens: int) -> Plan:
-    """Raw FIM for known code-model families, the server's `suffix` where it has one, else
-    chat. Raises ValueError for an unknown `fim_template` override."""
-    template = choose_template(info.model, info.fim_template)
-    prefix = with_snippets(ctx.prefix, ctx.snippets, ctx.language)
-    cache_model = f"{alias}|{info.model}"
-    if template is not None:
-        prompt = template.render(prefix, ctx.suffix)
+              max_tokens: int, style: Style | None = None) -> Plan:
+    """The request for one style (see `prompts.styles`; default: chosen by model name)."""
+    style = style or choose_style("auto", info.model, info.fim_template, info.supports_suffix)
+    cache_model = f"{alias}|{info.model}|{style.name}"
+    local = info.kind in SINGLE_SLOT_KINDS
+    prefix, suffix = local_window(ctx) if local else (ctx.prefix, ctx.suffix)
+    prefix = with_snippets(prefix, ctx.snippets, ctx.language)
+    healed = heal_prefix(prefix) if style.heal else Healed(prefix, "")
+
+    def healed_answer(answer: str, ctx: PackedContext) -> str:
+        return heal_answer(answer, healed.cut)
+
+    if style.name == "fim" and style.template is not None:
+        template = style.template
+        prompt = template.render(healed.prefix, suffix)
         return Plan(f"fim:{template.name}", lambda t: router.complete(alias, CompletionRequest(
             prompt=prompt, raw=True, stop=list(template.stop), max_tokens=max_tokens,
-            temperature=t)), _plain, cache_model)
-    if info.supports_suffix and info.fim_template is None:
+            temperature=t)), healed_answer, cache_model)
+    if style.name == "raw":
+        return Plan("raw", lambda t: router.complete(alias, CompletionRequest(
+            prompt=healed.prefix, raw=True, stop=list(RAW_STOPS), max_tokens=max_tokens,
+            temperature=t)), healed_answer, cache_model)
+    if style.name == "suffix":
         return Plan("suffix", lambda t: router.complete(alias, CompletionRequest(
-            prompt=prefix, suffix=ctx.suffix, max_tokens=max_tokens, temperature=t)),
+            prompt=prefix, suffix=suffix, max_tokens=max_tokens, temperature=t)),
             _plain, cache_model)
     messages = inline_chat.build_messages(ctx)
     return Plan("chat", lambda t: router.chat(alias, ChatRequest(
         messages=messages, max_tokens=max_tokens, temperature=t)), inline_chat.extract,
         cache_model)
+
+
+def style_for(session: Session, alias: str, info: ModelInfo) -> Style:
+    """The alias's configured style, `auto` resolved with the local GGUF's metadata."""
+    entry = session.config.aliases.get(alias)
+    requested = entry.completion_style if entry is not None else "auto"
+    gguf = None
+    if info.kind == "llamacpp":
+        section = session.config.providers.get(info.provider)
+        from zeke_ls.providers.llamacpp import local_gguf_info  # httpx: on first use
+
+        gguf = local_gguf_info(section.model_path if section else None)
+    return choose_style(requested, info.model, info.fim_template, info.supports_suffix, gguf)
 
 
 class CompletionEngine:
@@ -96,7 +130,8 @@ class CompletionEngine:
         alias = self.session.model_for("completion")
         router: ModelRouter = self.session.router
         info = router.info(alias)
-        plan = make_plan(router, alias, info, ctx, config.max_tokens)
+        plan = make_plan(router, alias, info, ctx, config.max_tokens,
+                         style_for(self.session, alias, info))
         count = 1 if info.kind in SINGLE_SLOT_KINDS else count
         self._supersede(key)
         cached = self.cache.get(plan.cache_model, ctx.prefix, ctx.suffix)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from zeke_ls.completion.guards import guard
 from zeke_ls.context.packer import PackedContext
 
 CLOSERS = set(")]}\"'`;,: \t")
@@ -29,7 +30,10 @@ def postprocess(raw: str, ctx: PackedContext) -> str | None:
     text = text.rstrip() if "\n" in text.strip("\n") or not ctx.line_suffix else text
     if not text.strip() or _already_there(text, ctx):
         return None
-    return text.replace("\n", "\r\n") if crlf else text
+    guarded = guard(text, ctx)
+    if guarded is None:
+        return None
+    return guarded.replace("\n", "\r\n") if crlf else guarded
 
 
 def _lf(text: str) -> str:
@@ -104,9 +108,20 @@ def stop_at_suffix(text: str, ctx: PackedContext) -> str:
     if following and "\n" in text:
         lines = text.split("\n")
         for index, line in enumerate(lines[1:], start=1):
-            if line.strip() == following:
+            if line.strip() == following and not _closes_own_block(lines[:index], line):
                 return "\n".join(lines[:index]).rstrip()
     return text
+
+
+def _closes_own_block(before: list[str], line: str) -> bool:
+    """A closer-only line (`}`, `});`) that closes a block the suggestion itself opened is
+    part of the suggestion, even when the next line of the file is the same closer (the
+    enclosing block's): cutting it would leave a new function without its `}`."""
+    if not _is_closer(line):
+        return False
+    text = "\n".join(before)
+    opened = sum(text.count(c) for c in "({[") - sum(text.count(c) for c in ")}]")
+    return opened > 0
 
 
 def _next_code_line(ctx: PackedContext) -> str:

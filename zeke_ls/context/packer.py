@@ -64,6 +64,8 @@ class PackedContext:
     """The cursor line after the cursor, without its line break."""
     snippets: list[Snippet] = field(default_factory=list)
     tokens: int = 0
+    first_line: int = 0
+    """The document line the prefix starts on (local models keep it on a coarse grid)."""
 
 
 def is_binary(text: str) -> bool:
@@ -200,6 +202,7 @@ class ContextPacker:
             line_suffix=clean_surrogates(text[cursor.offset:cursor.line_end]),
             snippets=snippets,
             tokens=used + snippet_tokens,
+            first_line=cursor.line - prefix.count("\n"),
         )
 
     def _take_before(self, text: str, offset: int, budget: int) -> tuple[str, int]:

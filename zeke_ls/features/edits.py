@@ -22,6 +22,7 @@ from pygls.uris import from_fs_path
 
 from zeke_ls.core.rpc import NotFound, Refused, StaleDocument, ToolFailed, parse_params
 from zeke_ls.glyph.client import GlyphError
+from zeke_ls.patch.guards import EditRefused, check_finish, check_proposals, guard_patches
 from zeke_ls.patch.parse import ParseError, parse_edit
 from zeke_ls.patch.prompt import edit_messages
 from zeke_ls.patch.proposal import (
@@ -120,7 +121,12 @@ async def propose_edit(
         raise Refused(
             f"the model's answer holds no usable edit: {exc}", data={"modelOutput": answer[-4000:]}
         ) from None
-    files = await _propose_files(server, target, patches)
+    try:  # guards (patch/guards.py): splice bare snippets, refuse wrecked results
+        patches = guard_patches(patches, target.text, target.display, _edit_format(server, alias))
+        files = await _propose_files(server, target, patches)
+        check_proposals(list(files), instruction)
+    except EditRefused as exc:
+        raise Refused(str(exc), data={"modelOutput": answer[-4000:], "guard": True}) from None
     session.edits.add(edit_id, files)
     result = _proposal_json(server, edit_id, files, instruction)
     on_progress({"editId": edit_id, "phase": "done", "hunks": result.hunks})
@@ -136,23 +142,33 @@ async def _generate(
     edit_id: str,
     on_progress: Progress,
 ) -> str:
-    config = server.session.config
-    edit_format = getattr(config.aliases.get(alias), "edit_format", None) or config.edit.format
+    edit_format = _edit_format(server, alias)
     messages = edit_messages(
         target.display, target.text or "", instruction, edit_format, _selection(range)
     )
     on_progress({"editId": edit_id, "phase": "generating", "alias": alias})
     parts: list[str] = []
+    finish: str | None = None
     try:
         stream = server.session.router.chat(alias, ChatRequest(messages, temperature=0))
         async with contextlib.aclosing(stream) as deltas:  # closes the HTTP stream on any exit
             async for delta in deltas:
+                finish = delta.finish_reason or finish
                 if delta.text:
                     parts.append(delta.text)
                     on_progress({"editId": edit_id, "phase": "generating", "text": delta.text})
     except ProviderError as exc:
         raise server.session.models.error(exc, "edit", alias) from None
+    try:
+        check_finish(finish)  # a truncated answer must never become a whole-file rewrite
+    except EditRefused as exc:
+        raise Refused(str(exc), data={"modelOutput": "".join(parts)[-4000:], "guard": True}) from None
     return "".join(parts)
+
+
+def _edit_format(server: ZekeServer, alias: str) -> str:
+    config = server.session.config
+    return getattr(config.aliases.get(alias), "edit_format", None) or config.edit.format
 
 
 def _selection(range: dict[str, Any] | None) -> tuple[int, int] | None:

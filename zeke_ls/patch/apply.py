@@ -8,6 +8,7 @@ newline or its absence, a BOM. Added lines take the file's dominant line ending.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -123,12 +124,17 @@ def _transplant(lines: _Lines, hunk: Hunk, match: Match) -> list[tuple[str, str 
     if match.level != "exact" and match.indent is None and added:
         return "the hunk's indentation differs from the document's inconsistently"
     positions = _positions(hunk, match)
+    if match.level in ("blanks", "fuzzy") and _change_spans_unmentioned(hunk, positions):
+        return (
+            f"lines near line {match.start + 1} that the hunk does not mention sit inside "
+            "the lines it replaces"
+        )
     inserts: dict[int, list[str]] = {}
     removed: set[int] = set()
     for index, (op, text) in enumerate(hunk.ops):
         target = positions[index]
         if op == "+":
-            where = _insertion_point(positions, index, match)
+            where = _insertion_point(positions, index, match, lines.contents, hunk.ops)
             if where is None:
                 return f"cannot tell where added lines go near line {match.start + 1}: the hunk skips lines there"
             inserts.setdefault(where, []).append(reindent(text, match.indent))
@@ -144,6 +150,21 @@ def _transplant(lines: _Lines, hunk: Hunk, match: Match) -> list[tuple[str, str 
     return region
 
 
+def _change_spans_unmentioned(hunk: Hunk, positions: list[int | None]) -> bool:
+    """A run of removed/added lines whose removed lines are not contiguous in the file: the
+    lines between (blank lines the model dropped) would land somewhere inside the
+    replacement, a guess."""
+    run: list[int] = []
+    for (op, _), position in [*zip(hunk.ops, positions, strict=True), ((" ", ""), None)]:
+        if op == "-" and position is not None:
+            run.append(position)
+        elif op == " ":
+            if run and max(run) - min(run) + 1 != len(run):
+                return True
+            run = []
+    return False
+
+
 def _positions(hunk: Hunk, match: Match) -> list[int | None]:
     """The file line of every context/removed op (None for added or unmatched ones)."""
     positions: list[int | None] = []
@@ -157,16 +178,48 @@ def _positions(hunk: Hunk, match: Match) -> list[int | None]:
     return positions
 
 
-def _insertion_point(positions: list[int | None], index: int, match: Match) -> int | None:
+def _insertion_point(
+    positions: list[int | None],
+    index: int,
+    match: Match,
+    contents: list[str],
+    ops: Sequence[tuple[str, str]],
+) -> int | None:
     """Right after the previous matched line, or right before the next one; None when file
-    lines the hunk does not mention sit between the two (the place would be a guess)."""
+    lines the hunk does not mention sit between the two (the place would be a guess), unless
+    they are only blank lines that the added block's own blank edges place (below)."""
     before = [p for p in positions[:index] if p is not None]
     after = [p for op_index, p in enumerate(positions) if op_index > index and p is not None]
+    anchor = before[-1] if before else (after[0] if after else None)
+    if anchor is not None and anchor in match.guessed:
+        return None  # the line the insertion would follow (or precede) was placed by a guess
     if before and after and after[0] != before[-1] + 1:
-        return None
+        return _across_blank_gap(before[-1], after[0], index, contents, ops)
     if before:
         return before[-1] + 1
     return after[0] if after else match.start
+
+
+def _across_blank_gap(
+    low: int, high: int, index: int, contents: list[str], ops: Sequence[tuple[str, str]]
+) -> int | None:
+    """The model dropped the blank lines between two anchors. Added lines that replace
+    removed ones go where those were (a diff writes a replacement as `-` lines then `+`
+    lines). A pure insertion there is a guess (measured: placing it by its own blank edges
+    misapplies), so None."""
+    if any(contents[g].strip() for g in range(low + 1, high)):
+        return None
+    first = index
+    while first > 0 and ops[first - 1][0] == "+":
+        first -= 1
+    last = index
+    while last + 1 < len(ops) and ops[last + 1][0] == "+":
+        last += 1
+    if first > 0 and ops[first - 1][0] == "-":
+        return low + 1
+    if last + 1 < len(ops) and ops[last + 1][0] == "-":
+        return high
+    return None
 
 
 def _render(lines: _Lines, placed: list[tuple[Match, list[tuple[str, str | None]]]]) -> str:

