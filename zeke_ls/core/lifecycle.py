@@ -54,6 +54,8 @@ def register_lifecycle(server: ZekeServer) -> None:
     def on_initialized(params: types.InitializedParams) -> None:
         server.show_problems(session.startup_problems)
         session.spawn(settings.watch(_on_file_change(server)))
+        for hook in session.on_initialized:
+            hook()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_did_open(params: types.DidOpenTextDocumentParams) -> None:

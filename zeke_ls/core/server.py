@@ -41,6 +41,7 @@ FEATURE_MODULES = [
     "chat",
     "actions",
     "edits",
+    "index",
 ]
 
 

@@ -59,6 +59,9 @@ class Session:
     glyph: Any = None  # glyph.client.GlyphClient, created lazily by features.edits
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
+    index: Any = None  # index.service.IndexService, created by features.index once initialized
+    on_initialized: list[Callable[[], None]] = field(default_factory=list)
+    """Called once the client has sent `initialized` (roots and config are known)."""
     router: Router = field(init=False)  # provider layer: router.chat(alias, ChatRequest(...))
 
     def __post_init__(self) -> None:

@@ -141,6 +141,10 @@ async def _generate(
     messages = edit_messages(
         target.display, target.text or "", instruction, edit_format, _selection(range)
     )
+    if server.session.index is not None:  # definitions the selection uses, from other files
+        messages[-1]["content"] = await server.session.index.edit_context(
+            _selected_text(target.text or "", _selection(range)), Path(to_fs_path(target.uri) or "")
+        ) + messages[-1]["content"]
     on_progress({"editId": edit_id, "phase": "generating", "alias": alias})
     parts: list[str] = []
     try:
@@ -153,6 +157,11 @@ async def _generate(
     except ProviderError as exc:
         raise ProviderFailed(str(exc)) from None
     return "".join(parts)
+
+
+def _selected_text(text: str, selection: tuple[int, int] | None) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[selection[0] - 1 : selection[1]] if selection else lines[:400])
 
 
 def _selection(range: dict[str, Any] | None) -> tuple[int, int] | None:

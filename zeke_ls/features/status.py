@@ -42,6 +42,7 @@ def status_report(server: ZekeServer) -> dict[str, Any]:
         "health": session.health.snapshot(),
         "usage": {alias: usage.to_json() for alias, usage in session.usage.items()},
         "completion": dict(session.completion_stats),
+        "index": session.index.status() if session.index else {"state": "off"},
     }
 
 
