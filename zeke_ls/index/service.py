@@ -372,9 +372,9 @@ class IndexService:
         return {"state": self.state, "roots": roots, "messages": list(self.messages),
                 "embeddings": {"model": self.embed_model or None, "embedded": self.embedded},
                 "uses": dict(self.uses), "lastUse": dict(self.last_use),
-                "precomputed": {uri: {"version": p.version, "snippets": len(p.snippets),
-                                      "millis": round(p.millis, 2)}
-                                for uri, p in list(self.precomputed.items())[-20:]}}
+                "precomputed": [{"uri": uri, "version": p.version, "snippets": len(p.snippets),
+                                 "millis": round(p.millis, 2)}
+                                for uri, p in list(self.precomputed.items())[-20:]]}
 
     async def close(self) -> None:
         def release() -> None:
