@@ -262,7 +262,9 @@ def split(lines: list[str], start: int, end: int, name: str, cuts: list[int]) ->
 def window(lines: list[str], start: int, end: int, name: str) -> list[Chunk]:
     """Lines start..end (inclusive) as chunks of at most MAX_CHUNK_LINES lines."""
     out = []
-    for begin in range(start, end + 1, MAX_CHUNK_LINES):
-        stop = min(end, begin + MAX_CHUNK_LINES - 1)
+    pieces = -(-(end - start + 1) // MAX_CHUNK_LINES)
+    size = -(-(end - start + 1) // max(pieces, 1))  # even pieces: no 2-line tail chunk
+    for begin in range(start, end + 1, size):
+        stop = min(end, begin + size - 1)
         out.append(Chunk(begin, stop, "\n".join(lines[begin:stop + 1]), name))
     return out

@@ -17,6 +17,7 @@ from zeke_ls.index.store import Store
 MAX_DEFINERS = 5
 DAMPING = 0.85
 ITERATIONS = 20
+MAX_LINE = 160
 
 
 @dataclass
@@ -33,10 +34,11 @@ def load_graph(store: Store) -> Graph:
     for file_id, path, name, kind, top_level, signature in store.outline_rows():
         graph.paths[file_id] = path
         definers[name].add(file_id)
-        if kind == "variable" and not name.isupper():
-            continue
+        if (kind == "variable" and not name.isupper()) or (
+                name.startswith("__") and name != "__init__"):
+            continue  # locals-like variables and dunder methods are noise in a map
         if top_level or kind == "method":
-            line = signature.splitlines()[0] if signature else name
+            line = " ".join(signature.split())[:MAX_LINE] if signature else name
             graph.outlines.setdefault(file_id, []).append(("" if top_level else "    ") + line)
     for file_id, path, refs in store.file_refs():
         graph.paths.setdefault(file_id, path)
