@@ -205,6 +205,7 @@ class IndexService:
                     return done
                 await self._write(vectors.save, store, [cid for cid, _ in batch], found)
                 done += len(batch)
+            entry.counts = await self._write(store.counts)
         self.embedded += done
         return done
 
