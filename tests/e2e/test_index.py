@@ -73,8 +73,14 @@ async def test_completion_prompt_gets_definition_from_another_file(tmp_path, fak
     async with zeke_session(tmp_path, fim_config(fake.url), root=root, env=env(tmp_path),
                             capabilities=PROGRESS) as client:
         status = await until(client, ready)
-        uri = open_document(client, root / "main.py", MAIN)
-        await until(client, lambda s: uri in [p["uri"] for p in s["precomputed"]])
+        uri = open_document(client, root / "main.py", MAIN.replace("scale_polygon(", ""))
+        client.text_document_did_change(types.DidChangeTextDocumentParams(  # typing the call
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(
+                range=types.Range(types.Position(4, 11), types.Position(4, 11)),
+                text="scale_polygon(")]))
+        await until(client, lambda s: {"uri": uri, "version": 2} in [
+            {"uri": p["uri"], "version": p["version"]} for p in s["precomputed"]])
         result = await client.text_document_inline_completion_async(types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             position=types.Position(line=4, character=24), context=AUTO))

@@ -14,7 +14,7 @@ from pathlib import Path
 from zeke_ls.config.store import ConfigStore
 from zeke_ls.context.tokens import TokenCounter
 from zeke_ls.index import repomap, retrieve
-from zeke_ls.index.build import Limits, sync
+from zeke_ls.index.build import Limits, Report, sync
 from zeke_ls.index.store import IndexUnavailable, Store
 
 
@@ -56,7 +56,7 @@ def run_index(path: str, config_path: str | None, query: str | None, repo_map: b
     return 0
 
 
-def build(store: Store, limits: Limits) -> object:
+def build(store: Store, limits: Limits) -> Report:
     from concurrent.futures import ProcessPoolExecutor
 
     if limits.workers <= 0:

@@ -144,23 +144,22 @@ def follow(server: ZekeServer, event: str, params: Any) -> None:
     document = server.workspace.text_documents.get(uri)
     if document is None:
         return
-    service.note_document(uri, path, document.source, edit_offset(document, params),
-                          document.version)
+    service.note_document(uri, path, document.source, edit_position(params), document.version,
+                          0.0 if event == "didOpen" else None)
 
 
-def edit_offset(document: Any, params: Any) -> int:
-    """Where the cursor most likely is: just after the last change (start of file on open)."""
-    changes = getattr(params, "content_changes", None)
-    if not changes:
-        return 0
-    last = changes[-1]
-    rng = getattr(last, "range", None)
+def edit_position(params: Any) -> tuple[int, int] | None:
+    """Where the cursor most likely is: just after the last change (None on open). The text
+    is not searched here: the helper process turns the position into an offset."""
+    changes = getattr(params, "content_changes", None) or [None]
+    rng = getattr(changes[-1], "range", None)
     if rng is None:
-        return 0
-    try:
-        return int(document.offset_at_position(rng.start)) + len(last.text)
-    except (IndexError, ValueError):
-        return 0
+        return None
+    inserted = str(changes[-1].text)
+    lines = inserted.split("\n")
+    if len(lines) == 1:
+        return rng.start.line, rng.start.character + len(inserted)
+    return rng.start.line + len(lines) - 1, len(lines[-1])
 
 
 def service_of(server: ZekeServer) -> IndexService:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from zeke_ls.context.budget import Piece
 from zeke_ls.context.packer import Snippet
 from zeke_ls.context.tokens import TokenCounter
-from zeke_ls.index import repomap, retrieve, vectors
+from zeke_ls.index import precompute, repomap, retrieve, vectors
 from zeke_ls.index.build import Limits, Report, ignored, sync, update_paths
 from zeke_ls.index.store import IndexUnavailable, Store
 
@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Embed = Callable[[list[str]], Awaitable[list[list[float]]]]
 WORKSPACE = "@workspace"
+
+
+def to_path(uri: str) -> Path | None:
+    from pygls.uris import to_fs_path
+
+    path = to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def del_oldest(table: dict[str, Any], keep: int) -> None:
+    while len(table) > keep:
+        table.pop(next(iter(table)))
 ProgressSink = Callable[[str, dict[str, Any]], None]
 """("begin" | "report" | "end", {"title"/"message"/"percentage"}), called on the loop."""
 
@@ -62,6 +74,7 @@ class Options:
     max_symbols: int = 8
     max_chunks: int = 2
     db_dir: Path | None = None
+    precompute_delay_s: float = 0.15
 
 
 class IndexService:
@@ -79,7 +92,10 @@ class IndexService:
         self.uses: dict[str, int] = {}
         self.last_use: dict[str, Any] = {}
         self.precomputed: dict[str, Precomputed] = {}
-        self._pending: dict[str, tuple[str | None, str, int, int | None]] = {}
+        self._pending: dict[str, tuple[str | None, str, tuple[int, int] | None, int | None]] = {}
+        self._inflight: set[str] = set()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._pool_for_precompute: Any = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="zeke-index-writer")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="zeke-index-reader")
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -299,35 +315,70 @@ class IndexService:
 
     # --- completion precompute ---------------------------------------------------------------
 
-    def note_document(self, uri: str, path: Path | None, text: str, offset: int,
-                      version: int | None) -> None:
-        """Queue a precompute of the definitions near `offset`; a queued one is replaced."""
-        if self.state != "ready":
+    def note_document(self, uri: str, path: Path | None, text: str,
+                      position: tuple[int, int] | None, version: int | None,
+                      delay: float | None = None) -> None:
+        """Precompute the definitions near `position` (line, UTF-16 column) once the document has been quiet for
+        `delay` seconds (typing bursts cost one precompute, and it never competes with the
+        completion request that follows a keystroke); at most one runs per document."""
+        if self.state != "ready" or self._loop is None:
             return
         located = self.locate(path) if path else None
-        rel = located[1] if located else None
-        first = uri not in self._pending
-        self._pending[uri] = (rel, text, offset, version)
-        if first:
-            self._reader.submit(self._precompute, uri)
+        self._pending[uri] = (located[1] if located else None, text, position, version)
+        timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        wait = self.options.precompute_delay_s if delay is None else delay
+        self._timers[uri] = self._loop.call_later(wait, self._fire, uri)
 
-    def _precompute(self, uri: str) -> None:
-        args = self._pending.pop(uri, None)
-        if args is None:
-            return
-        rel, text, offset, version = args
+    def _fire(self, uri: str) -> None:
+        self._timers.pop(uri, None)
+        if uri not in self._inflight and uri in self._pending:
+            self._launch(uri)
+
+    def _launch(self, uri: str) -> None:
+        rel, text, position, version = self._pending.pop(uri)
+        targets = [(str(store.path), str(entry.root), rel if entry is self._root_of(rel, uri)
+                    else None) for entry, store in self._stores()]
         started = time.perf_counter()
-        found: list[retrieve.Found] = []
+        self._inflight.add(uri)
+        future = self._precompute_pool().submit(
+            precompute.completion_context, targets, text, position, self.options.max_symbols,
+            self.options.max_chunks)
+        loop = self._loop
+        assert loop is not None
+        future.add_done_callback(lambda done: loop.call_soon_threadsafe(
+            self._landed, uri, version, started, done))
+
+    def _root_of(self, rel: str | None, uri: str) -> RootIndex | None:
+        path = to_path(uri)
+        located = self.locate(path) if path else None
+        return located[0] if located and rel is not None else None
+
+    def _landed(self, uri: str, version: int | None, started: float, done: Any) -> None:
+        self._inflight.discard(uri)
         try:
-            for _, store in self._stores():
-                found.extend(retrieve.completion_context(
-                    store, text, offset, rel, self.options.max_symbols, self.options.max_chunks))
-        except Exception:
-            log.exception("completion precompute failed for %s", uri)
-            return
-        self.precomputed[uri] = Precomputed(
-            version, [Snippet(f.path, f.text) for f in found], [f.reason for f in found],
-            (time.perf_counter() - started) * 1000)
+            found = done.result()
+        except Exception as exc:  # a broken helper process costs the snippets, not completion
+            log.warning("completion precompute failed for %s: %s", uri, exc)
+            self._pool_for_precompute = None
+        else:
+            self.precomputed[uri] = Precomputed(
+                version, [Snippet(path, text) for path, text, _ in found],
+                [reason for _, _, reason in found], (time.perf_counter() - started) * 1000)
+            del_oldest(self.precomputed, 64)
+        if uri in self._pending and uri not in self._timers:
+            self._launch(uri)
+
+    def _precompute_pool(self) -> Any:
+        """One helper process (a thread when `[index] workers = 0`)."""
+        if self._pool_for_precompute is None:
+            if self.options.limits.workers > 0:
+                self._pool_for_precompute = ProcessPoolExecutor(
+                    1, mp_context=multiprocessing.get_context("spawn"))
+            else:
+                self._pool_for_precompute = self._reader
+        return self._pool_for_precompute
 
     def completion_snippets(self, uri: str) -> list[Snippet]:
         """What the last precompute found for `uri`: a dictionary lookup, no index work."""
@@ -340,6 +391,10 @@ class IndexService:
 
     def forget(self, uri: str) -> None:
         self.precomputed.pop(uri, None)
+        self._pending.pop(uri, None)
+        timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
 
     # --- status ------------------------------------------------------------------------------
 
@@ -384,5 +439,7 @@ class IndexService:
                     entry.store.release()
 
         await self._write(release)
+        if isinstance(self._pool_for_precompute, ProcessPoolExecutor):
+            self._pool_for_precompute.shutdown(wait=False, cancel_futures=True)
         self._writer.shutdown(wait=False)
         self._reader.shutdown(wait=False)
