@@ -259,10 +259,12 @@ def main() -> None:
         started = time.perf_counter()
         sync(store, Limits(workers=0))
         print(f"full rescan, nothing changed: {(time.perf_counter() - started) * 1000:.0f} ms")
-        latency = asyncio.run(completion_p50(root, 80 if args.quick else 200))
-        print(f"completion p50: index off {latency['index off']:.2f} ms, index on "
-              f"{latency['index on']:.2f} ms, difference "
-              f"{latency['index on'] - latency['index off']:+.2f} ms")
+        for label, count, pause in (("typing burst", 40 if args.quick else 120, 0.0),
+                                    ("pause after each", 30 if args.quick else 60, 0.25)):
+            latency = asyncio.run(completion_p50(root, count, pause))
+            print(f"completion p50 ({label}, {count} each): index off "
+                  f"{latency['index off']:.2f} ms, index on {latency['index on']:.2f} ms, "
+                  f"difference {latency['index on'] - latency['index off']:+.2f} ms")
         store.release()
     files = args.files or (3000 if args.quick else 10_000)
     big = build_10k(files)
