@@ -47,8 +47,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def fim_config(fake_url: str) -> str:
-    return loopback_config(fake_url).replace('code-fast = "openai:fake-fast"',
-                                             'code-fast = "openai:deepseek-coder"')
+    return loopback_config(fake_url).replace(
+        'code-fast = "openai:fake-fast"', 'code-fast = "openai:deepseek-coder"'
+    )
 
 
 async def until(client, check, timeout: float = 20.0):
@@ -70,20 +71,36 @@ def ready(status) -> bool:
 async def test_completion_prompt_gets_definition_from_another_file(tmp_path, fake):
     root = workspace(tmp_path)
     fake.default = Reply(chunks=["poly, 2)"])
-    async with zeke_session(tmp_path, fim_config(fake.url), root=root, env=env(tmp_path),
-                            capabilities=PROGRESS) as client:
+    async with zeke_session(
+        tmp_path, fim_config(fake.url), root=root, env=env(tmp_path), capabilities=PROGRESS
+    ) as client:
         status = await until(client, ready)
         uri = open_document(client, root / "main.py", MAIN.replace("scale_polygon(", ""))
-        client.text_document_did_change(types.DidChangeTextDocumentParams(  # typing the call
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(types.Position(4, 11), types.Position(4, 11)),
-                text="scale_polygon(")]))
-        await until(client, lambda s: {"uri": uri, "version": 2} in [
-            {"uri": p["uri"], "version": p["version"]} for p in s["precomputed"]])
-        result = await client.text_document_inline_completion_async(types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=4, character=24), context=AUTO))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(  # typing the call
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(types.Position(4, 11), types.Position(4, 11)),
+                        text="scale_polygon(",
+                    )
+                ],
+            )
+        )
+        await until(
+            client,
+            lambda s: (
+                {"uri": uri, "version": 2}
+                in [{"uri": p["uri"], "version": p["version"]} for p in s["precomputed"]]
+            ),
+        )
+        result = await client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=4, character=24),
+                context=AUTO,
+            )
+        )
         zeke_status = await rpc(client, "zeke/status")
         progress = dict(client.progress_reports)
     assert [item.insert_text for item in result.items] == ["poly, 2)"]
@@ -102,11 +119,13 @@ async def test_completion_prompt_gets_definition_from_another_file(tmp_path, fak
 
 async def test_restart_reuses_the_database_without_parsing(tmp_path, fake):
     root = workspace(tmp_path)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         first = await until(client, ready)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         second = await until(client, ready)
         found = await rpc(client, "zeke/search", {"query": "scale polygon"})
     assert first["roots"][0]["lastBuild"]["parsed"] == 3
@@ -117,13 +136,17 @@ async def test_restart_reuses_the_database_without_parsing(tmp_path, fake):
 
 async def test_saved_and_disk_changes_are_indexed(tmp_path, fake):
     root = workspace(tmp_path)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         await until(client, ready)
         path = root / "lib" / "geometry.py"
         path.write_text(GEOMETRY + "\n\ndef rotate_polygon(points, angle):\n    return points\n")
-        client.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=from_fs_path(str(path)) or "")))
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=from_fs_path(str(path)) or "")
+            )
+        )
         await until(client, lambda s: s["roots"][0]["counts"]["symbols"] == 5)
         (root / "ignored" / "more.py").write_text("def also_hidden():\n    pass\n")
         (root / "extra.py").write_text("def brand_new_helper():\n    return 1\n")  # no save
@@ -139,8 +162,9 @@ async def test_saved_and_disk_changes_are_indexed(tmp_path, fake):
 
 async def test_repo_map_outlines_signatures_within_budget(tmp_path, fake):
     root = workspace(tmp_path)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         await until(client, ready)
         found = await rpc(client, "zeke/repoMap", {"budget": 200})
         tiny = await rpc(client, "zeke/repoMap", {"budget": 16})
@@ -154,8 +178,9 @@ async def test_repo_map_outlines_signatures_within_budget(tmp_path, fake):
 async def test_chat_at_workspace_gets_search_results_and_repo_map(tmp_path, fake):
     root = workspace(tmp_path)
     fake.default = Reply(chunks=["It scales."])
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         await until(client, ready)
         result = await rpc(client, "zeke/chat", {"message": "@workspace how is a polygon scaled?"})
         plain = await rpc(client, "zeke/chat", {"message": "how is a polygon scaled?"})
@@ -175,8 +200,9 @@ async def test_corrupt_database_is_rebuilt_with_a_message(tmp_path, fake):
     database = db_path_for(root.resolve(), tmp_path / "home" / ".cache" / "zeke-ls" / "index")
     database.parent.mkdir(parents=True)
     database.write_bytes(b"this is not an SQLite database at all" * 100)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         status = await until(client, ready)
         found = await rpc(client, "zeke/search", {"query": "scale polygon"})
     assert any("rebuilt" in m and "unreadable" in m for m in status["messages"])
@@ -185,8 +211,9 @@ async def test_corrupt_database_is_rebuilt_with_a_message(tmp_path, fake):
 
 async def test_database_locked_by_another_daemon_is_used_read_only(tmp_path, fake):
     root = workspace(tmp_path)
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            env=env(tmp_path)) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+    ) as client:
         await until(client, ready)
     database = db_path_for(root.resolve(), tmp_path / "home" / ".cache" / "zeke-ls" / "index")
     with open(database.with_suffix(".lock"), "a+") as lock:  # what a running daemon holds
@@ -194,8 +221,9 @@ async def test_database_locked_by_another_daemon_is_used_read_only(tmp_path, fak
         lock.truncate(0)
         lock.write("4242")
         lock.flush()
-        async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                                env=env(tmp_path)) as client:
+        async with zeke_session(
+            tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+        ) as client:
             status = await until(client, ready)
             found = await rpc(client, "zeke/search", {"query": "scale polygon"})
     assert status["roots"][0]["readOnly"] is True
@@ -209,8 +237,9 @@ async def test_locked_and_never_built_index_is_unavailable_not_fatal(tmp_path, f
     database.parent.mkdir(parents=True)
     with open(database.with_suffix(".lock"), "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                                env=env(tmp_path)) as client:
+        async with zeke_session(
+            tmp_path, loopback_config(fake.url), root=root, env=env(tmp_path)
+        ) as client:
             status = await until(client, lambda s: s["state"] == "unavailable")
             models = await rpc(client, "zeke/status")
     assert "has not built an index yet" in status["roots"][0]["error"]
@@ -224,7 +253,7 @@ async def test_index_disabled_by_config(tmp_path, fake):
         status = await rpc(client, "zeke/indexStatus")
         try:
             await rpc(client, "zeke/search", {"query": "x"})
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = str(exc)
     assert status["state"] == "off"
     assert "enabled = false" in error

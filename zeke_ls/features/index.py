@@ -65,8 +65,12 @@ class LspProgress:
             self.token = f"zeke-index-{uuid.uuid4().hex[:8]}"
             self.server.session.spawn(self._begin(data))
         elif kind == "report" and self.ready:
-            progress.report(self.token, types.WorkDoneProgressReport(
-                message=data.get("message"), percentage=data.get("percentage")))
+            progress.report(
+                self.token,
+                types.WorkDoneProgressReport(
+                    message=data.get("message"), percentage=data.get("percentage")
+                ),
+            )
         elif kind == "end":
             if self.ready:
                 progress.end(self.token, types.WorkDoneProgressEnd(message=data.get("message")))
@@ -80,9 +84,12 @@ class LspProgress:
         except Exception as exc:  # the client refused: index silently
             log.info("no progress shown: %s", exc)
             return
-        self.server.work_done_progress.begin(self.token, types.WorkDoneProgressBegin(
-            title=data.get("title", "zeke: indexing"), message=data.get("message"),
-            percentage=0))
+        self.server.work_done_progress.begin(
+            self.token,
+            types.WorkDoneProgressBegin(
+                title=data.get("title", "zeke: indexing"), message=data.get("message"), percentage=0
+            ),
+        )
         self.ready = True
         if self.ended is not None:
             self("end", self.ended)
@@ -91,16 +98,26 @@ class LspProgress:
 def create_service(server: ZekeServer) -> IndexService:
     session = server.session
     config = session.config
-    limits = Limits(config.index.max_files, config.index.max_file_bytes,
-                    config.index.max_total_bytes, config.index.workers)
+    limits = Limits(
+        config.index.max_files,
+        config.index.max_file_bytes,
+        config.index.max_total_bytes,
+        config.index.workers,
+    )
     alias = config.context.embeddings
 
     async def embed(texts: list[str]) -> list[list[float]]:
         assert alias is not None
         return await session.router.embed(alias, texts)
 
-    return IndexService(list(session.roots), Options(limits), session.token_counter,
-                        LspProgress(server), embed if alias else None, alias or "")
+    return IndexService(
+        list(session.roots),
+        Options(limits),
+        session.token_counter,
+        LspProgress(server),
+        embed if alias else None,
+        alias or "",
+    )
 
 
 def start(server: ZekeServer) -> None:
@@ -123,8 +140,9 @@ async def watch(service: IndexService) -> None:
 
     await service.built.wait()
     roots = [entry.root for entry in service.roots]
-    async for changes in watchfiles.awatch(*roots, watch_filter=wanted, debounce=300,
-                                           recursive=True):
+    async for changes in watchfiles.awatch(
+        *roots, watch_filter=wanted, debounce=300, recursive=True
+    ):
         await service.refresh(sorted({Path(path) for _, path in changes}))
 
 
@@ -144,8 +162,14 @@ def follow(server: ZekeServer, event: str, params: Any) -> None:
     document = server.workspace.text_documents.get(uri)
     if document is None:
         return
-    service.note_document(uri, path, document.source, edit_position(params), document.version,
-                          0.0 if event == "didOpen" else None)
+    service.note_document(
+        uri,
+        path,
+        document.source,
+        edit_position(params),
+        document.version,
+        0.0 if event == "didOpen" else None,
+    )
 
 
 def edit_position(params: Any) -> tuple[int, int] | None:
@@ -165,8 +189,11 @@ def edit_position(params: Any) -> tuple[int, int] | None:
 def service_of(server: ZekeServer) -> IndexService:
     service: IndexService | None = server.session.index
     if service is None:
-        reason = ("[index] enabled = false" if not server.session.config.index.enabled
-                  else "there is no workspace root")
+        reason = (
+            "[index] enabled = false"
+            if not server.session.config.index.enabled
+            else "there is no workspace root"
+        )
         raise Refused(f"the repository index is off: {reason}")
     return service
 
@@ -175,11 +202,19 @@ def search_json(service: IndexService, hits: list[dict[str, Any]]) -> list[dict[
     out = []
     for hit in hits:
         path = Path(hit["root"]) / hit["path"]
-        out.append({
-            "uri": from_fs_path(str(path)), "path": hit["path"], "name": hit["name"],
-            "score": hit["score"], "text": hit["text"],
-            "range": {"start": {"line": hit["startLine"], "character": 0},
-                      "end": {"line": hit["endLine"] + 1, "character": 0}}})
+        out.append(
+            {
+                "uri": from_fs_path(str(path)),
+                "path": hit["path"],
+                "name": hit["name"],
+                "score": hit["score"],
+                "text": hit["text"],
+                "range": {
+                    "start": {"line": hit["startLine"], "character": 0},
+                    "end": {"line": hit["endLine"] + 1, "character": 0},
+                },
+            }
+        )
     return out
 
 
@@ -191,8 +226,11 @@ def register(server: ZekeServer) -> None:
     @server.feature(STATUS)
     def index_status(params: Any) -> dict[str, Any]:
         if session.index is None:
-            return {"state": "off", "enabled": session.config.index.enabled,
-                    "roots": [str(root) for root in session.roots]}
+            return {
+                "state": "off",
+                "enabled": session.config.index.enabled,
+                "roots": [str(root) for root in session.roots],
+            }
         return dict(session.index.status())
 
     @server.feature(SEARCH)
@@ -210,5 +248,9 @@ def register(server: ZekeServer) -> None:
         focus = [Path(p) for uri in args.focus if (p := to_fs_path(uri))]
         text, files = await service.repo_map(args.budget, focus)
         service.note_use("repoMap", {"files": len(files)})
-        return {"state": service.state, "text": text, "files": files,
-                "tokens": session.token_counter.count(text)}
+        return {
+            "state": service.state,
+            "text": text,
+            "files": files,
+            "tokens": session.token_counter.count(text),
+        }

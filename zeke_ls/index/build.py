@@ -54,9 +54,16 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
-        return {"seen": self.seen, "parsed": self.parsed, "unchanged": self.seen - self.parsed,
-                "touched": self.touched, "removed": self.removed, "skipped": self.skipped,
-                "truncated": self.truncated or None, "seconds": round(self.seconds, 3)}
+        return {
+            "seen": self.seen,
+            "parsed": self.parsed,
+            "unchanged": self.seen - self.parsed,
+            "touched": self.touched,
+            "removed": self.removed,
+            "skipped": self.skipped,
+            "truncated": self.truncated or None,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,12 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def sync(store: Store, limits: Limits, progress: Progress | None = None,
-         pool: ProcessPoolExecutor | None = None) -> Report:
+def sync(
+    store: Store,
+    limits: Limits,
+    progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> Report:
     """Make the store match the root: parse what changed, drop what vanished."""
     started = time.perf_counter()
     report = Report()
@@ -103,17 +114,27 @@ def sync(store: Store, limits: Limits, progress: Progress | None = None,
     vanished = [rel for rel in known if rel not in on_disk]
     store.remove(vanished)
     report.removed = len(vanished)
-    stale = [f for f in files if (state := known.get(f.rel)) is None
-             or (state.mtime_ns, state.size) != (f.mtime_ns, f.size)]
+    stale = [
+        f
+        for f in files
+        if (state := known.get(f.rel)) is None
+        or (state.mtime_ns, state.size) != (f.mtime_ns, f.size)
+    ]
     write_changed(store, stale, known, limits, report, progress, pool)
     store.commit()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def write_changed(store: Store, stale: list[OnDisk], known: dict[str, FileState], limits: Limits,
-                  report: Report, progress: Progress | None,
-                  pool: ProcessPoolExecutor | None) -> None:
+def write_changed(
+    store: Store,
+    stale: list[OnDisk],
+    known: dict[str, FileState],
+    limits: Limits,
+    report: Report,
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None,
+) -> None:
     """Hash the stale files, parse those whose content changed, write them."""
     todo: list[tuple[OnDisk, str, bytes]] = []
     for item in stale:
@@ -147,15 +168,20 @@ def read(path: Path, max_bytes: int) -> bytes | None:
         return None
 
 
-def parse_all(todo: list[tuple[OnDisk, str, bytes]], limits: Limits,
-              pool: ProcessPoolExecutor | None) -> Iterable[
-                  tuple[OnDisk, str, FileRecord | Skipped]]:
+def parse_all(
+    todo: list[tuple[OnDisk, str, bytes]], limits: Limits, pool: ProcessPoolExecutor | None
+) -> Iterable[tuple[OnDisk, str, FileRecord | Skipped]]:
     if pool is None or len(todo) < POOL_THRESHOLD:
         for item, hashed, data in todo:
             yield item, hashed, extract(item.rel, data, limits.max_file_bytes)
         return
-    results = pool.map(extract, [t[0].rel for t in todo], [t[2] for t in todo],
-                       [limits.max_file_bytes] * len(todo), chunksize=16)
+    results = pool.map(
+        extract,
+        [t[0].rel for t in todo],
+        [t[2] for t in todo],
+        [limits.max_file_bytes] * len(todo),
+        chunksize=16,
+    )
     for (item, hashed, _), result in zip(todo, results, strict=True):
         yield item, hashed, result
 
@@ -192,7 +218,7 @@ def ignored(root: Path, rel: str) -> bool:
     for depth in range(len(parts)):
         base = "/".join(parts[:depth])
         ignore.load(root / base if base else root, base)
-        here = "/".join(parts[:depth + 1])
+        here = "/".join(parts[: depth + 1])
         if ignore.ignored(here, depth < len(parts) - 1):
             return True
     return False

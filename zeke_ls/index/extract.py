@@ -27,10 +27,24 @@ CARD_BODY_LINES = 30
 MAX_SIGNATURE_CHARS = 400
 MINIFIED_LINE_CHARS = 1000
 """Average characters per line above which a file is generated/minified and skipped."""
-_WRAPPERS = {"decorated_definition", "export_statement", "lexical_declaration",
-             "variable_declaration", "Decl"}
-_BODIES = {"block", "Block", "compound_statement", "statement_block", "class_body",
-           "declaration_list", "field_declaration_list", "ContainerDecl", "enum_body"}
+_WRAPPERS = {
+    "decorated_definition",
+    "export_statement",
+    "lexical_declaration",
+    "variable_declaration",
+    "Decl",
+}
+_BODIES = {
+    "block",
+    "Block",
+    "compound_statement",
+    "statement_block",
+    "class_body",
+    "declaration_list",
+    "field_declaration_list",
+    "ContainerDecl",
+    "enum_body",
+}
 
 
 @dataclass
@@ -97,17 +111,24 @@ def extract(path: str, data: bytes, max_bytes: int = 1_000_000) -> FileRecord | 
         return Skipped(f"parse failed: {type(exc).__name__}: {exc}")
     if tree.root_node.type == "ERROR":
         return Skipped("parse failed: the whole file is a syntax error")
-    return FileRecord(language, [d for d, _ in definitions], make_chunks(definitions, lines),
-                      references(text))
+    return FileRecord(
+        language, [d for d, _ in definitions], make_chunks(definitions, lines), references(text)
+    )
 
 
 def references(text: str) -> list[str]:
-    return sorted({name for name in IDENTIFIER.findall(text)
-                   if len(name) > 1 and name.lower() not in STOPWORDS})
+    return sorted(
+        {
+            name
+            for name in IDENTIFIER.findall(text)
+            if len(name) > 1 and name.lower() not in STOPWORDS
+        }
+    )
 
 
-def find_definitions(language: str, root: Any, data: bytes,
-                     lines: list[str]) -> list[tuple[Definition, tuple[int, int]]]:
+def find_definitions(
+    language: str, root: Any, data: bytes, lines: list[str]
+) -> list[tuple[Definition, tuple[int, int]]]:
     """Definitions in source order, with the line span of their outermost wrapper
     (decorators, `export`, `const x =`) for chunking."""
     from tree_sitter import QueryCursor
@@ -134,17 +155,32 @@ def find_definitions(language: str, root: Any, data: bytes,
     return result
 
 
-def describe(language: str, node: Any, name_node: Any, kind: str, data: bytes,
-             lines: list[str], parent: Definition | None) -> Definition:
-    name = data[name_node.start_byte:name_node.end_byte].decode("utf-8", "replace")
+def describe(
+    language: str,
+    node: Any,
+    name_node: Any,
+    kind: str,
+    data: bytes,
+    lines: list[str],
+    parent: Definition | None,
+) -> Definition:
+    name = data[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
     start, end = node.start_point[0], last_line(node)
     body = body_of(node)
     head_end = body.start_byte if body is not None else node.end_byte
-    signature = signature_text(data[node.start_byte:head_end].decode("utf-8", "replace"))
+    signature = signature_text(data[node.start_byte : head_end].decode("utf-8", "replace"))
     doc = python_docstring(body, data) if language == "python" else ""
     doc = doc or comment_above(language, lines, outer_span(node)[0])
-    definition = Definition(name, kind, start, end, signature, doc,
-                            container=parent.name if parent else "", top_level=parent is None)
+    definition = Definition(
+        name,
+        kind,
+        start,
+        end,
+        signature,
+        doc,
+        container=parent.name if parent else "",
+        top_level=parent is None,
+    )
     definition.card = card(definition, lines)
     return definition
 
@@ -185,7 +221,7 @@ def python_docstring(body: Any, data: bytes) -> str:
     if first.type == "expression_statement" and first.children:
         first = first.children[0]
     if first.type == "string":
-        raw = data[first.start_byte:first.end_byte].decode("utf-8", "replace")
+        raw = data[first.start_byte : first.end_byte].decode("utf-8", "replace")
         return raw.strip().strip("rRbBuU").strip("\"'").strip()[:600]
     return ""
 
@@ -211,15 +247,16 @@ def card(definition: Definition, lines: list[str]) -> str:
     """A definition as a prompt snippet: a short one whole, a long one as signature + doc."""
     length = definition.end_line - definition.start_line + 1
     if definition.kind not in CONTAINER_KINDS and length <= CARD_BODY_LINES:
-        return "\n".join(lines[definition.start_line:definition.end_line + 1])
+        return "\n".join(lines[definition.start_line : definition.end_line + 1])
     parts = [definition.signature]
     if definition.doc:
         parts.append(f"    {definition.doc}" if "\n" not in definition.doc else definition.doc)
     return "\n".join(parts) + "\n    ..."
 
 
-def make_chunks(definitions: list[tuple[Definition, tuple[int, int]]],
-                lines: list[str]) -> list[Chunk]:
+def make_chunks(
+    definitions: list[tuple[Definition, tuple[int, int]]], lines: list[str]
+) -> list[Chunk]:
     """One chunk per top-level definition, the lines between them grouped, long ones cut."""
     chunks: list[Chunk] = []
     covered = 0
@@ -231,8 +268,9 @@ def make_chunks(definitions: list[tuple[Definition, tuple[int, int]]],
         start = doc_start(lines, start)
         if start > covered:
             chunks.extend(window(lines, covered, start - 1, ""))
-        nested = [d.start_line for d, _ in definitions
-                  if not d.top_level and start < d.start_line <= end]
+        nested = [
+            d.start_line for d, _ in definitions if not d.top_level and start < d.start_line <= end
+        ]
         chunks.extend(split(lines, start, end, definition.name, nested))
         covered = end + 1
     if covered < len(lines):
@@ -266,5 +304,5 @@ def window(lines: list[str], start: int, end: int, name: str) -> list[Chunk]:
     size = -(-(end - start + 1) // max(pieces, 1))  # even pieces: no 2-line tail chunk
     for begin in range(start, end + 1, size):
         stop = min(end, begin + size - 1)
-        out.append(Chunk(begin, stop, "\n".join(lines[begin:stop + 1]), name))
+        out.append(Chunk(begin, stop, "\n".join(lines[begin : stop + 1]), name))
     return out

@@ -14,11 +14,22 @@ from functools import cache
 from typing import Any
 
 EXTENSIONS = {
-    ".py": "python", ".pyi": "python",
-    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
-    ".go": "go", ".rs": "rust", ".lua": "lua", ".zig": "zig",
-    ".c": "c", ".h": "c",
+    ".py": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".mts": "typescript",
+    ".cts": "typescript",
+    ".tsx": "tsx",
+    ".go": "go",
+    ".rs": "rust",
+    ".lua": "lua",
+    ".zig": "zig",
+    ".c": "c",
+    ".h": "c",
 }
 
 _JS_COMMON = """
@@ -36,7 +47,8 @@ QUERIES = {
 (module (assignment left: (identifier) @name) @definition.variable)
 """,
     "javascript": _JS_COMMON + "(class_declaration name: (identifier) @name) @definition.class\n",
-    "typescript": _JS_COMMON + """
+    "typescript": _JS_COMMON
+    + """
 (class_declaration name: (type_identifier) @name) @definition.class
 (abstract_class_declaration name: (type_identifier) @name) @definition.class
 (interface_declaration name: (type_identifier) @name) @definition.interface
@@ -96,7 +108,9 @@ CONTAINER_KINDS = {"class", "struct", "interface", "trait", "impl", "module", "e
 """Definitions whose nested functions are methods."""
 
 COMMENT_PREFIXES = {
-    "python": ("#",), "lua": ("--",), "zig": ("//",),
+    "python": ("#",),
+    "lua": ("--",),
+    "zig": ("//",),
 }
 """Line comments that document the definition below them (default: `//`, `/*`, ` *`)."""
 

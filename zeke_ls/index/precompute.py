@@ -31,16 +31,25 @@ def store_for(database: str, root: str) -> Store:
     return store
 
 
-def completion_context(targets: list[Target], text: str, position: tuple[int, int] | None,
-                       max_symbols: int, max_chunks: int) -> list[Found]:
+def completion_context(
+    targets: list[Target],
+    text: str,
+    position: tuple[int, int] | None,
+    max_symbols: int,
+    max_chunks: int,
+) -> list[Found]:
     cursor = resolve_cursor(text, *position) if position else None
     offset = cursor.offset if cursor else 0
     found: list[Found] = []
     for database, root, rel in targets:
         try:
             store = store_for(database, root)
-            found += [(f.path, f.text, f.reason) for f in retrieve.completion_context(
-                store, text, offset, rel, max_symbols, max_chunks)]
+            found += [
+                (f.path, f.text, f.reason)
+                for f in retrieve.completion_context(
+                    store, text, offset, rel, max_symbols, max_chunks
+                )
+            ]
         except sqlite3.Error:
             _stores.pop(database, None)  # rebuilt under us: reopen next time
     return found

@@ -35,7 +35,8 @@ def load_graph(store: Store) -> Graph:
         graph.paths[file_id] = path
         definers[name].add(file_id)
         if (kind == "variable" and not name.isupper()) or (
-                name.startswith("__") and name != "__init__"):
+            name.startswith("__") and name != "__init__"
+        ):
             continue  # locals-like variables and dunder methods are noise in a map
         if top_level or kind == "method":
             line = " ".join(signature.split())[:MAX_LINE] if signature else name
@@ -77,8 +78,9 @@ def pagerank(graph: Graph, focus: set[int] | None = None) -> dict[int, float]:
     return rank
 
 
-def render(graph: Graph, counter: TokenCounter, budget: int,
-           focus_paths: set[str] | None = None) -> tuple[str, list[str]]:
+def render(
+    graph: Graph, counter: TokenCounter, budget: int, focus_paths: set[str] | None = None
+) -> tuple[str, list[str]]:
     """The map within `budget` tokens, and the files it shows (best first)."""
     focus = {fid for fid, path in graph.paths.items() if path in (focus_paths or set())}
     rank = pagerank(graph, focus)

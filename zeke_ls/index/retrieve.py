@@ -23,15 +23,19 @@ MAX_DEFINITIONS_PER_NAME = 4
 """A name defined in more files than this (`get`, `run`) is too ambiguous to look up."""
 _CALLEE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*[(<]?\s*$")
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
-_BOUND = re.compile(r"(?:^|[\s,(])([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=(?!=)"
-                    r"|for\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b", re.MULTILINE)
+_BOUND = re.compile(
+    r"(?:^|[\s,(])([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=(?!=)"
+    r"|for\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b",
+    re.MULTILINE,
+)
 _IMPORT_LINE = re.compile(
-    r"^\s*(?:from\s+([\w.]+)\s+import\s+(.+)|import\s+([\w., ]+)"          # Python
+    r"^\s*(?:from\s+([\w.]+)\s+import\s+(.+)|import\s+([\w., ]+)"  # Python
     r"|import\s+(?:type\s+)?(?:\{([^}]*)\}|(\w+)).*?from\s+['\"]([^'\"]+)['\"]"  # JS/TS
-    r"|(?:local\s+)?(\w+)\s*=\s*require\s*\(?\s*['\"]([^'\"]+)['\"]"          # Lua
-    r"|use\s+([\w:{}, ]+);"                                                    # Rust
-    r"|#include\s+[\"<]([^\">]+)[\">])",                                       # C
-    re.MULTILINE)
+    r"|(?:local\s+)?(\w+)\s*=\s*require\s*\(?\s*['\"]([^'\"]+)['\"]"  # Lua
+    r"|use\s+([\w:{}, ]+);"  # Rust
+    r"|#include\s+[\"<]([^\">]+)[\">])",  # C
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,14 @@ class Hit:
     score: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "name": self.name, "score": round(self.score, 6),
-                "startLine": self.start_line, "endLine": self.end_line, "text": self.text}
+        return {
+            "path": self.path,
+            "name": self.name,
+            "score": round(self.score, 6),
+            "startLine": self.start_line,
+            "endLine": self.end_line,
+            "text": self.text,
+        }
 
 
 # --- identifiers around the cursor -----------------------------------------------------------
@@ -112,8 +122,9 @@ def import_hints(text: str) -> set[str]:
 # --- lookups ---------------------------------------------------------------------------------
 
 
-def lookup(store: Store, names: list[str], exclude_path: str | None, hints: set[str],
-           limit: int) -> list[dict[str, Any]]:
+def lookup(
+    store: Store, names: list[str], exclude_path: str | None, hints: set[str], limit: int
+) -> list[dict[str, Any]]:
     """Definitions of `names` in other files, in the order of `names`; per name the top-level
     definition in a file whose path matches an import wins."""
     by_name: dict[str, list[dict[str, Any]]] = {}
@@ -126,8 +137,14 @@ def lookup(store: Store, names: list[str], exclude_path: str | None, hints: set[
         rows = by_name.get(name)
         if not rows or len({r["path"] for r in rows}) > MAX_DEFINITIONS_PER_NAME:
             continue
-        rows.sort(key=lambda r: (-path_affinity(r["path"], hints), not r["topLevel"],
-                                 r["kind"] == "variable", r["path"]))
+        rows.sort(
+            key=lambda r: (
+                -path_affinity(r["path"], hints),
+                not r["topLevel"],
+                r["kind"] == "variable",
+                r["path"],
+            )
+        )
         chosen.append(rows[0])
         if len(chosen) >= limit:
             break
@@ -150,8 +167,17 @@ def hits(store: Store, ranked: list[tuple[int, float]], exclude_path: str | None
     for cid, score in ranked:
         row = rows.get(cid)
         if row is not None and row["path"] != exclude_path:
-            out.append(Hit(cid, row["path"], row["startLine"], row["endLine"], row["name"],
-                           row["text"], score))
+            out.append(
+                Hit(
+                    cid,
+                    row["path"],
+                    row["startLine"],
+                    row["endLine"],
+                    row["name"],
+                    row["text"],
+                    score,
+                )
+            )
     return out
 
 
@@ -164,12 +190,17 @@ def rrf(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
-def search(store: Store, query: str, limit: int, vector_ranking: list[tuple[int, float]] | None
-           = None, exclude_path: str | None = None) -> list[Hit]:
+def search(
+    store: Store,
+    query: str,
+    limit: int,
+    vector_ranking: list[tuple[int, float]] | None = None,
+    exclude_path: str | None = None,
+) -> list[Hit]:
     """BM25, fused with a vector ranking when one is given."""
     lexical = store.search_terms(fts_query(query_terms(query)), max(limit * 3, 20))
     ranked = rrf(lexical, vector_ranking) if vector_ranking else lexical
-    return hits(store, ranked[:limit + 8], exclude_path)[:limit]
+    return hits(store, ranked[: limit + 8], exclude_path)[:limit]
 
 
 # --- completion context ----------------------------------------------------------------------
@@ -185,18 +216,30 @@ class Found:
     """`symbol NAME` or `bm25`."""
 
 
-def completion_context(store: Store, text: str, offset: int, path: str | None,
-                       max_symbols: int = 8, max_chunks: int = 2, use_bm25: bool = True,
-                       vector_ranking: list[tuple[int, float]] | None = None) -> list[Found]:
+def completion_context(
+    store: Store,
+    text: str,
+    offset: int,
+    path: str | None,
+    max_symbols: int = 8,
+    max_chunks: int = 2,
+    use_bm25: bool = True,
+    vector_ranking: list[tuple[int, float]] | None = None,
+) -> list[Found]:
     """Definitions of the symbols near the cursor, then BM25 chunks for the lines above it."""
     names = cursor_names(text, offset)
-    found = [Found(row["path"], definition_text(row), f"symbol {row['name']}")
-             for row in lookup(store, names, path, import_hints(text), max_symbols)]
+    found = [
+        Found(row["path"], definition_text(row), f"symbol {row['name']}")
+        for row in lookup(store, names, path, import_hints(text), max_symbols)
+    ]
     if use_bm25 and max_chunks:
         seen = {f.text for f in found}
-        query = text[_line_offset(text, offset, -12):offset]
-        results = (search(store, query, max_chunks, vector_ranking, path) if vector_ranking
-                   else bm25(store, query, max_chunks, path))
+        query = text[_line_offset(text, offset, -12) : offset]
+        results = (
+            search(store, query, max_chunks, vector_ranking, path)
+            if vector_ranking
+            else bm25(store, query, max_chunks, path)
+        )
         found.extend(Found(h.path, h.text, "bm25") for h in results if h.text not in seen)
     return found
 

@@ -44,6 +44,8 @@ def to_path(uri: str) -> Path | None:
 def del_oldest(table: dict[str, Any], keep: int) -> None:
     while len(table) > keep:
         table.pop(next(iter(table)))
+
+
 ProgressSink = Callable[[str, dict[str, Any]], None]
 """("begin" | "report" | "end", {"title"/"message"/"percentage"}), called on the loop."""
 
@@ -78,9 +80,15 @@ class Options:
 
 
 class IndexService:
-    def __init__(self, roots: list[Path], options: Options, counter: TokenCounter,
-                 progress: ProgressSink | None = None, embed: Embed | None = None,
-                 embed_model: str = ""):
+    def __init__(
+        self,
+        roots: list[Path],
+        options: Options,
+        counter: TokenCounter,
+        progress: ProgressSink | None = None,
+        embed: Embed | None = None,
+        embed_model: str = "",
+    ):
         self.roots = [RootIndex(root) for root in roots]
         self.options = options
         self.counter = counter
@@ -130,8 +138,9 @@ class IndexService:
             self._emit("end", {"message": self.summary()})
         self.state = "ready" if any(e.store for e in self.roots) else "unavailable"
         self.built.set()
-        log.info("index %s in %.2f s: %s", self.state, time.perf_counter() - started,
-                 self.summary())
+        log.info(
+            "index %s in %.2f s: %s", self.state, time.perf_counter() - started, self.summary()
+        )
         if self.embed is not None:
             await self.embed_pending()
 
@@ -169,8 +178,13 @@ class IndexService:
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
     def _on_progress(self, done: int, total: int, current: str) -> None:
-        self._emit("report", {"message": f"{done}/{total} files ({current})",
-                              "percentage": int(done * 100 / max(total, 1))})
+        self._emit(
+            "report",
+            {
+                "message": f"{done}/{total} files ({current})",
+                "percentage": int(done * 100 / max(total, 1)),
+            },
+        )
 
     def _note(self, message: str) -> None:
         log.warning("%s", message)
@@ -213,7 +227,7 @@ class IndexService:
                 continue
             todo = await self._write(vectors.pending, store, self.embed_model, limit)
             for start in range(0, len(todo), vectors.BATCH):
-                batch = todo[start:start + vectors.BATCH]
+                batch = todo[start : start + vectors.BATCH]
                 try:
                     found = await self.embed([text for _, text in batch])
                 except Exception as exc:
@@ -225,8 +239,9 @@ class IndexService:
         self.embedded += done
         return done
 
-    async def _vector_ranking(self, entry: RootIndex, query: str,
-                              limit: int) -> list[tuple[int, float]] | None:
+    async def _vector_ranking(
+        self, entry: RootIndex, query: str, limit: int
+    ) -> list[tuple[int, float]] | None:
         if self.embed is None or entry.store is None:
             return None
         try:
@@ -259,28 +274,39 @@ class IndexService:
         for entry, store in self._stores():
             if entry.graph is None:
                 entry.graph = repomap.load_graph(store)
-            local = {p.relative_to(entry.root).as_posix() for p in focus
-                     if p.is_relative_to(entry.root)}
-            text, files = repomap.render(entry.graph, self.counter, budget - sum(
-                self.counter.count(t) for t in text_parts), local)
+            local = {
+                p.relative_to(entry.root).as_posix() for p in focus if p.is_relative_to(entry.root)
+            }
+            text, files = repomap.render(
+                entry.graph,
+                self.counter,
+                budget - sum(self.counter.count(t) for t in text_parts),
+                local,
+            )
             text_parts.append(text)
             shown.extend(files)
         return "".join(text_parts), shown
 
-    async def definitions_in(self, text: str, path: Path | None,
-                             limit: int = 6) -> list[retrieve.Found]:
+    async def definitions_in(
+        self, text: str, path: Path | None, limit: int = 6
+    ) -> list[retrieve.Found]:
         """Definitions (in other files) of the names used in `text`: for edit prompts."""
         return await self._read(self._definitions_in, text, path, limit)
 
     def _definitions_in(self, text: str, path: Path | None, limit: int) -> list[retrieve.Found]:
         found: list[retrieve.Found] = []
         for entry, store in self._stores():
-            rel = path.relative_to(entry.root).as_posix() if path and path.is_relative_to(
-                entry.root) else None
+            rel = (
+                path.relative_to(entry.root).as_posix()
+                if path and path.is_relative_to(entry.root)
+                else None
+            )
             names = retrieve.cursor_names(text, len(text))
             rows = retrieve.lookup(store, names, rel, retrieve.import_hints(text), limit)
-            found.extend(retrieve.Found(r["path"], retrieve.definition_text(r),
-                                        f"symbol {r['name']}") for r in rows)
+            found.extend(
+                retrieve.Found(r["path"], retrieve.definition_text(r), f"symbol {r['name']}")
+                for r in rows
+            )
         return found[:limit]
 
     async def chat_pieces(self, message: str, results: int, map_tokens: int) -> list[Piece]:
@@ -288,18 +314,31 @@ class IndexService:
         if WORKSPACE not in message or self.state != "ready":
             return []
         query = message.replace(WORKSPACE, " ")
-        pieces = [Piece(f"index:{hit['path']}:{hit['startLine'] + 1}", "index",
-                        f"{hit['path']} lines {hit['startLine'] + 1}-{hit['endLine'] + 1} "
-                        f"(workspace search)", hit["text"])
-                  for hit in await self.search(query, results)]
+        pieces = [
+            Piece(
+                f"index:{hit['path']}:{hit['startLine'] + 1}",
+                "index",
+                f"{hit['path']} lines {hit['startLine'] + 1}-{hit['endLine'] + 1} "
+                f"(workspace search)",
+                hit["text"],
+            )
+            for hit in await self.search(query, results)
+        ]
         map_files: list[str] = []
         if map_tokens:
             text, map_files = await self.repo_map(map_tokens)
             if text:
-                pieces.append(Piece("index:repo-map", "index",
-                                    "repository map (files ranked by references)", text))
-        self.note_use("chat", {"chunks": len(pieces) - bool(map_files),
-                               "repoMapFiles": len(map_files)})
+                pieces.append(
+                    Piece(
+                        "index:repo-map",
+                        "index",
+                        "repository map (files ranked by references)",
+                        text,
+                    )
+                )
+        self.note_use(
+            "chat", {"chunks": len(pieces) - bool(map_files), "repoMapFiles": len(map_files)}
+        )
         return pieces
 
     async def edit_context(self, text: str, path: Path | None) -> str:
@@ -315,9 +354,15 @@ class IndexService:
 
     # --- completion precompute ---------------------------------------------------------------
 
-    def note_document(self, uri: str, path: Path | None, text: str,
-                      position: tuple[int, int] | None, version: int | None,
-                      delay: float | None = None) -> None:
+    def note_document(
+        self,
+        uri: str,
+        path: Path | None,
+        text: str,
+        position: tuple[int, int] | None,
+        version: int | None,
+        delay: float | None = None,
+    ) -> None:
         """Precompute the definitions near `position` (line, UTF-16 column) once the document has been quiet for
         `delay` seconds (typing bursts cost one precompute, and it never competes with the
         completion request that follows a keystroke); at most one runs per document."""
@@ -338,17 +383,25 @@ class IndexService:
 
     def _launch(self, uri: str) -> None:
         rel, text, position, version = self._pending.pop(uri)
-        targets = [(str(store.path), str(entry.root), rel if entry is self._root_of(rel, uri)
-                    else None) for entry, store in self._stores()]
+        targets = [
+            (str(store.path), str(entry.root), rel if entry is self._root_of(rel, uri) else None)
+            for entry, store in self._stores()
+        ]
         started = time.perf_counter()
         self._inflight.add(uri)
         future = self._precompute_pool().submit(
-            precompute.completion_context, targets, text, position, self.options.max_symbols,
-            self.options.max_chunks)
+            precompute.completion_context,
+            targets,
+            text,
+            position,
+            self.options.max_symbols,
+            self.options.max_chunks,
+        )
         loop = self._loop
         assert loop is not None
-        future.add_done_callback(lambda done: loop.call_soon_threadsafe(
-            self._landed, uri, version, started, done))
+        future.add_done_callback(
+            lambda done: loop.call_soon_threadsafe(self._landed, uri, version, started, done)
+        )
 
     def _root_of(self, rel: str | None, uri: str) -> RootIndex | None:
         path = to_path(uri)
@@ -364,8 +417,11 @@ class IndexService:
             self._pool_for_precompute = None
         else:
             self.precomputed[uri] = Precomputed(
-                version, [Snippet(path, text) for path, text, _ in found],
-                [reason for _, _, reason in found], (time.perf_counter() - started) * 1000)
+                version,
+                [Snippet(path, text) for path, text, _ in found],
+                [reason for _, _, reason in found],
+                (time.perf_counter() - started) * 1000,
+            )
             del_oldest(self.precomputed, 64)
         if uri in self._pending and uri not in self._timers:
             self._launch(uri)
@@ -375,7 +431,8 @@ class IndexService:
         if self._pool_for_precompute is None:
             if self.options.limits.workers > 0:
                 self._pool_for_precompute = ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"))
+                    1, mp_context=multiprocessing.get_context("spawn")
+                )
             else:
                 self._pool_for_precompute = self._reader
         return self._pool_for_precompute
@@ -385,8 +442,10 @@ class IndexService:
         found = self.precomputed.get(uri)
         if found is None:
             return []
-        self.note_use("completion", {"uri": uri, "snippets": len(found.snippets),
-                                     "reasons": found.reasons[:8]})
+        self.note_use(
+            "completion",
+            {"uri": uri, "snippets": len(found.snippets), "reasons": found.reasons[:8]},
+        )
         return found.snippets
 
     def forget(self, uri: str) -> None:
@@ -407,8 +466,10 @@ class IndexService:
         for entry in self.roots:
             if entry.report is not None:
                 r = entry.report
-                parts.append(f"{entry.root.name}: {r.seen} files, {r.parsed} parsed, "
-                             f"{r.skipped} skipped in {r.seconds:.1f} s")
+                parts.append(
+                    f"{entry.root.name}: {r.seen} files, {r.parsed} parsed, "
+                    f"{r.skipped} skipped in {r.seconds:.1f} s"
+                )
             elif entry.error:
                 parts.append(f"{entry.root.name}: unavailable")
             elif entry.store is not None and entry.store.read_only:
@@ -420,17 +481,31 @@ class IndexService:
         for entry in self.roots:
             item: dict[str, Any] = {"root": str(entry.root), "error": entry.error or None}
             if entry.store is not None:
-                item.update(database=str(entry.store.path), readOnly=entry.store.read_only,
-                            counts=entry.counts)
+                item.update(
+                    database=str(entry.store.path),
+                    readOnly=entry.store.read_only,
+                    counts=entry.counts,
+                )
             if entry.report is not None:
                 item["lastBuild"] = entry.report.to_json()
             roots.append(item)
-        return {"state": self.state, "roots": roots, "messages": list(self.messages),
-                "embeddings": {"model": self.embed_model or None, "embedded": self.embedded},
-                "uses": dict(self.uses), "lastUse": dict(self.last_use),
-                "precomputed": [{"uri": uri, "version": p.version, "snippets": len(p.snippets),
-                                 "millis": round(p.millis, 2)}
-                                for uri, p in list(self.precomputed.items())[-20:]]}
+        return {
+            "state": self.state,
+            "roots": roots,
+            "messages": list(self.messages),
+            "embeddings": {"model": self.embed_model or None, "embedded": self.embedded},
+            "uses": dict(self.uses),
+            "lastUse": dict(self.last_use),
+            "precomputed": [
+                {
+                    "uri": uri,
+                    "version": p.version,
+                    "snippets": len(p.snippets),
+                    "millis": round(p.millis, 2),
+                }
+                for uri, p in list(self.precomputed.items())[-20:]
+            ],
+        }
 
     async def close(self) -> None:
         def release() -> None:

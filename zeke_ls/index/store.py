@@ -107,8 +107,10 @@ class Store:
             owner = handle.read().strip() or "unknown"
             handle.close()
             self.read_only = True
-            self.messages.append(f"another zeke-ls (pid {owner}) is maintaining the index of "
-                                 f"{self.root}; using it read-only")
+            self.messages.append(
+                f"another zeke-ls (pid {owner}) is maintaining the index of "
+                f"{self.root}; using it read-only"
+            )
             return
         handle.truncate(0)
         handle.write(str(os.getpid()))
@@ -129,8 +131,10 @@ class Store:
                 os.unlink(f"{self.path}{suffix}")
         db = self.db
         db.executescript(SCHEMA)
-        db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('root', ?)",
-                   (str(SCHEMA_VERSION), str(self.root)))
+        db.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?), ('root', ?)",
+            (str(SCHEMA_VERSION), str(self.root)),
+        )
         db.commit()
 
     def _problem(self) -> str | None:
@@ -149,11 +153,14 @@ class Store:
         try:
             version = self.meta("schema_version")
         except sqlite3.DatabaseError as exc:
-            raise IndexUnavailable(f"the index database {self.path} is unreadable ({exc}) and "
-                                   "owned by another zeke-ls") from None
+            raise IndexUnavailable(
+                f"the index database {self.path} is unreadable ({exc}) and owned by another zeke-ls"
+            ) from None
         if version != str(SCHEMA_VERSION):
-            raise IndexUnavailable(f"the index database has schema version {version} and is "
-                                   "owned by another zeke-ls, which must rebuild it")
+            raise IndexUnavailable(
+                f"the index database has schema version {version} and is "
+                "owned by another zeke-ls, which must rebuild it"
+            )
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -195,8 +202,9 @@ class Store:
         rows = self.db.execute("SELECT path, id, mtime_ns, size, hash FROM files")
         return {path: FileState(i, m, s, h) for path, i, m, s, h in rows}
 
-    def write_file(self, rel: str, mtime_ns: int, size: int, digest: str,
-                   result: FileRecord | Skipped) -> None:
+    def write_file(
+        self, rel: str, mtime_ns: int, size: int, digest: str, result: FileRecord | Skipped
+    ) -> None:
         """Replace everything known about one file (call `commit()` after a batch)."""
         db = self.db
         self._forget(rel)
@@ -204,32 +212,60 @@ class Store:
         cursor = db.execute(
             "INSERT INTO files (path, mtime_ns, size, hash, language, skipped, refs) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rel, mtime_ns, size, digest, record.language if record else None,
-             None if record else result.reason,  # type: ignore[union-attr]
-             " ".join(record.references) if record else ""))
+            (
+                rel,
+                mtime_ns,
+                size,
+                digest,
+                record.language if record else None,
+                None if record else result.reason,  # type: ignore[union-attr]
+                " ".join(record.references) if record else "",
+            ),
+        )
         if record is None:
             return
         file_id = cursor.lastrowid
         db.executemany(
             "INSERT INTO symbols (file_id, name, kind, start_line, end_line, signature, doc, "
             "container, top_level, card) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(file_id, d.name, d.kind, d.start_line, d.end_line, d.signature, d.doc,
-              d.container, int(d.top_level), d.card) for d in record.definitions])
+            [
+                (
+                    file_id,
+                    d.name,
+                    d.kind,
+                    d.start_line,
+                    d.end_line,
+                    d.signature,
+                    d.doc,
+                    d.container,
+                    int(d.top_level),
+                    d.card,
+                )
+                for d in record.definitions
+            ],
+        )
         path_terms = text_terms(rel.replace("/", " ").replace(".", " "))
         for chunk in record.chunks:
             chunk_id = db.execute(
                 "INSERT INTO chunks (file_id, start_line, end_line, name, text) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (file_id, chunk.start_line, chunk.end_line, chunk.name,
-                 zlib.compress(chunk.text.encode("utf-8", "replace"), 1))).lastrowid
+                (
+                    file_id,
+                    chunk.start_line,
+                    chunk.end_line,
+                    chunk.name,
+                    zlib.compress(chunk.text.encode("utf-8", "replace"), 1),
+                ),
+            ).lastrowid
             name_terms = text_terms(chunk.name)
             terms = f"{path_terms} {name_terms} {name_terms} {text_terms(chunk.text)}"
             db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk_id, terms))
 
     def touch(self, rel: str, mtime_ns: int, size: int) -> None:
         """The file's content is unchanged (same hash): remember its new mtime only."""
-        self.db.execute("UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?",
-                        (mtime_ns, size, rel))
+        self.db.execute(
+            "UPDATE files SET mtime_ns = ?, size = ? WHERE path = ?", (mtime_ns, size, rel)
+        )
 
     def remove(self, paths: Iterable[str]) -> None:
         for rel in paths:
@@ -241,8 +277,9 @@ class Store:
         if row is None:
             return
         file_id = row[0]
-        chunk_ids = [(cid,) for (cid,) in
-                     db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+        chunk_ids = [
+            (cid,) for (cid,) in db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))
+        ]
         db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", chunk_ids)
         db.executemany("DELETE FROM vectors WHERE chunk_id = ?", chunk_ids)
         db.execute("DELETE FROM chunks WHERE file_id = ?", (file_id,))
@@ -260,15 +297,19 @@ class Store:
         def one(sql: str) -> int:
             return int(db.execute(sql).fetchone()[0])
 
-        return {"files": one("SELECT count(*) FROM files WHERE skipped IS NULL"),
-                "skipped": one("SELECT count(*) FROM files WHERE skipped IS NOT NULL"),
-                "symbols": one("SELECT count(*) FROM symbols"),
-                "chunks": one("SELECT count(*) FROM chunks"),
-                "vectors": one("SELECT count(*) FROM vectors")}
+        return {
+            "files": one("SELECT count(*) FROM files WHERE skipped IS NULL"),
+            "skipped": one("SELECT count(*) FROM files WHERE skipped IS NOT NULL"),
+            "symbols": one("SELECT count(*) FROM symbols"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "vectors": one("SELECT count(*) FROM vectors"),
+        }
 
     def skipped(self, limit: int = 20) -> list[dict[str, str]]:
-        rows = self.db.execute("SELECT path, skipped FROM files WHERE skipped IS NOT NULL "
-                               "ORDER BY path LIMIT ?", (limit,))
+        rows = self.db.execute(
+            "SELECT path, skipped FROM files WHERE skipped IS NOT NULL ORDER BY path LIMIT ?",
+            (limit,),
+        )
         return [{"path": p, "reason": r} for p, r in rows]
 
     def search_terms(self, match: str, limit: int) -> list[tuple[int, float]]:
@@ -277,7 +318,9 @@ class Store:
             return []
         rows = self.db.execute(
             "SELECT rowid, bm25(chunk_terms) AS score FROM chunk_terms WHERE chunk_terms "
-            "MATCH ? ORDER BY score LIMIT ?", (match, limit))
+            "MATCH ? ORDER BY score LIMIT ?",
+            (match, limit),
+        )
         return [(int(rowid), -float(score)) for rowid, score in rows]
 
     def chunks(self, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -285,24 +328,33 @@ class Store:
         rows = self.db.execute(
             "SELECT c.id, f.path, c.start_line, c.end_line, c.name, c.text FROM chunks c "
             "JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),))
+            (json.dumps(ids),),
+        )
         for cid, path, start, end, name, blob in rows:
-                found[cid] = {"path": path, "startLine": start, "endLine": end, "name": name,
-                              "text": zlib.decompress(blob).decode("utf-8", "replace")}
+            found[cid] = {
+                "path": path,
+                "startLine": start,
+                "endLine": end,
+                "name": name,
+                "text": zlib.decompress(blob).decode("utf-8", "replace"),
+            }
         return found
 
     def definitions(self, names: list[str]) -> list[dict[str, Any]]:
         rows = self.db.execute(
             "SELECT s.name, s.kind, f.path, s.start_line, s.end_line, s.signature, s.doc, "
             "s.container, s.top_level, s.card FROM symbols s JOIN files f ON f.id = s.file_id "
-            "WHERE s.name IN (SELECT value FROM json_each(?))", (json.dumps(names),))
+            "WHERE s.name IN (SELECT value FROM json_each(?))",
+            (json.dumps(names),),
+        )
         return [definition_row(row) for row in rows]
 
     def outline_rows(self) -> Iterator[tuple[int, str, str, str, int, str]]:
         """(file id, path, name, kind, top_level, signature) of every definition, in order."""
         yield from self.db.execute(
             "SELECT f.id, f.path, s.name, s.kind, s.top_level, s.signature FROM symbols s "
-            "JOIN files f ON f.id = s.file_id ORDER BY f.id, s.start_line")
+            "JOIN files f ON f.id = s.file_id ORDER BY f.id, s.start_line"
+        )
 
     def file_refs(self) -> Iterator[tuple[int, str, str]]:
         yield from self.db.execute("SELECT id, path, refs FROM files WHERE skipped IS NULL")
@@ -310,7 +362,15 @@ class Store:
 
 def definition_row(row: tuple[Any, ...]) -> dict[str, Any]:
     name, kind, path, start, end, signature, doc, container, top, card = row
-    return {"name": name, "kind": kind, "path": path, "startLine": start, "endLine": end,
-            "signature": signature, "doc": doc, "container": container,
-            "topLevel": bool(top), "card": card}
-
+    return {
+        "name": name,
+        "kind": kind,
+        "path": path,
+        "startLine": start,
+        "endLine": end,
+        "signature": signature,
+        "doc": doc,
+        "container": container,
+        "topLevel": bool(top),
+        "card": card,
+    }

@@ -26,11 +26,15 @@ def pending(store: Store, model: str, limit: int) -> list[tuple[int, str]]:
         store.set_meta("embeddings_model", model)
     rows = store.db.execute(
         "SELECT c.id, f.path, c.name, c.text FROM chunks c JOIN files f ON f.id = c.file_id "
-        "LEFT JOIN vectors v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL LIMIT ?", (limit,))
+        "LEFT JOIN vectors v ON v.chunk_id = c.id WHERE v.chunk_id IS NULL LIMIT ?",
+        (limit,),
+    )
     import zlib
 
-    return [(cid, embed_text(path, name, zlib.decompress(blob).decode("utf-8", "replace")))
-            for cid, path, name, blob in rows]
+    return [
+        (cid, embed_text(path, name, zlib.decompress(blob).decode("utf-8", "replace")))
+        for cid, path, name, blob in rows
+    ]
 
 
 def embed_text(path: str, name: str, text: str) -> str:
@@ -38,8 +42,10 @@ def embed_text(path: str, name: str, text: str) -> str:
 
 
 def save(store: Store, ids: list[int], vectors: list[list[float]]) -> None:
-    store.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                         [(cid, pack(vector)) for cid, vector in zip(ids, vectors, strict=True)])
+    store.db.executemany(
+        "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+        [(cid, pack(vector)) for cid, vector in zip(ids, vectors, strict=True)],
+    )
     store.commit()
 
 
@@ -64,8 +70,9 @@ class VectorTable:
             return
         rows = store.db.execute("SELECT chunk_id, vector FROM vectors").fetchall()
         self.ids = [cid for cid, _ in rows]
-        self.matrix = (np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows])
-                       if rows else None)
+        self.matrix = (
+            np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in rows]) if rows else None
+        )
         self.loaded_count = count
 
     def nearest(self, store: Store, query: list[float], limit: int) -> list[tuple[int, float]]:
