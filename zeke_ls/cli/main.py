@@ -1,4 +1,4 @@
-"""Command line: `zeke-ls [serve]`, `doctor`, `models`, `ask`, `shim`, `glyph`.
+"""Command line: `zeke-ls [serve]`, `doctor`, `models`, `ask`, `shim`, `index`, `glyph`.
 
 Heavy modules (the server, providers, MCP) are imported inside each command so that
 `--help` and `--version` stay instant.
@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_argument(shim)
     shim.add_argument("--log-file", metavar="PATH", default=None, help="zeke-ls log file")
     shim.add_argument("args", nargs="*", help="passed on to the real server (after --)")
+    index = commands.add_parser("index", help="build the repository index of PATH and query it")
+    add_config_argument(index)
+    index.add_argument("path", help="workspace root to index")
+    index.add_argument("--query", "-q", default=None, help="search the index (BM25)")
+    index.add_argument("--repo-map", action="store_true", help="print the repo map")
+    index.add_argument("--budget", type=int, default=1024, help="repo map token budget")
+    index.add_argument("--limit", type=int, default=10, help="search results")
+    index.add_argument("--json", action="store_true", help="print JSON")
 
     glyph = commands.add_parser("glyph", help="run the embedded Glyph MCP file-tool server (stdio)")
     glyph.add_argument("--root", action="append", required=True, help="workspace root (repeatable)")
@@ -120,6 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         zeke_args = (["--config", args.config] if args.config else []) + (
             ["--log-file", args.log_file] if args.log_file else [])
         return run_shim(args.name, args.real, zeke_args, args.install, list(args.args))
+    if command == "index":
+        from zeke_ls.cli.index_cmd import run_index
+
+        return run_index(args.path, args.config, args.query, args.repo_map, args.budget,
+                         args.limit, args.json)
     if command == "glyph":
         from zeke_ls.glyph.server import run_glyph
 

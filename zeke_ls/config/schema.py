@@ -186,6 +186,28 @@ class ContextConfig(Section):
     surrounding_lines: int = Field(default=40, ge=0)
     max_glob_files: int = Field(default=2000, gt=0)
     """A glob pins at most this many files (the first ones, in path order)."""
+    embeddings: str | None = None
+    """Alias of an OpenAI-compatible `/v1/embeddings` model for the index's vector search;
+    unset: BM25 and exact symbol lookup only."""
+
+
+class IndexConfig(Section):
+    """`[index]`: the repository index (symbols, BM25, embeddings, repo map)."""
+
+    enabled: bool = True
+    watch: bool = True
+    """Follow file changes on disk (watchfiles); saves are followed either way."""
+    max_files: int = Field(default=20_000, ge=1)
+    max_file_bytes: int = Field(default=1_000_000, gt=0)
+    max_total_bytes: int = Field(default=300_000_000, gt=0)
+    workers: int = Field(default=2, ge=0)
+    """Processes that parse large batches (a first build); 0 parses in the index thread."""
+    completion_share: float = Field(default=0.25, ge=0, lt=1)
+    """Share of `[completion] prompt_tokens` that definitions from the index may take."""
+    repo_map_tokens: int = Field(default=1024, ge=0)
+    """Budget of the repo map that `@workspace` chat messages get (0: none)."""
+    search_results: int = Field(default=6, ge=1, le=50)
+    """Chunks that an `@workspace` chat message gets."""
 
 
 class GlyphConfig(Section):
@@ -215,6 +237,7 @@ class ZekeConfig(Section):
     edit: EditConfig = Field(default_factory=EditConfig)
     next_edit: NextEditConfig = Field(default_factory=NextEditConfig)
     context: ContextConfig = Field(default_factory=ContextConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
     services: ServicesConfig = Field(default_factory=ServicesConfig)
 
     @field_validator("aliases", mode="before")

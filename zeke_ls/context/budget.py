@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from zeke_ls.context.tokens import TokenCounter, truncate_to_tokens
 
-PRIORITY = {"selection": 0, "surrounding": 0, "range": 1, "file": 2, "document": 3}
+PRIORITY = {"selection": 0, "surrounding": 0, "range": 1, "file": 2, "index": 3, "document": 3}
 """Lower packs first. The surrounding lines share the selection's tier but follow it."""
 
 MIN_TRIMMED_TOKENS = 32

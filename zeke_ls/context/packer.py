@@ -187,7 +187,12 @@ class ContextPacker:
         return found
 
     def pack(self, text: str, cursor: Cursor, *, path: str, language: str, budget: int,
-             prefix_ratio: float = 0.75, others: list[Snippet] | None = None) -> PackedContext:
+             prefix_ratio: float = 0.75, others: list[Snippet] | None = None,
+             reserved: list[Snippet] | None = None, reserve_tokens: int = 0) -> PackedContext:
+        """`reserved` snippets (definitions from the index) get up to `reserve_tokens` before
+        the prefix and suffix are cut; `others` get whatever those leave."""
+        first, first_tokens = self._snippets(reserved or [], reserve_tokens)
+        budget -= first_tokens
         suffix_budget = int(budget * (1 - prefix_ratio))
         suffix, suffix_tokens = self._take_after(text, cursor.offset, suffix_budget)
         prefix, prefix_tokens = self._take_before(text, cursor.offset, budget - suffix_tokens)
@@ -200,8 +205,8 @@ class ContextPacker:
             language=language,
             line_prefix=clean_surrogates(text[cursor.line_start:cursor.offset]),
             line_suffix=clean_surrogates(text[cursor.offset:cursor.line_end]),
-            snippets=snippets,
-            tokens=used + snippet_tokens,
+            snippets=first + snippets,
+            tokens=used + snippet_tokens + first_tokens,
             first_line=cursor.line - prefix.count("\n"),
         )
 

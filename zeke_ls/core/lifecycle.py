@@ -56,6 +56,8 @@ def register_lifecycle(server: ZekeServer) -> None:
         server.show_problems(session.startup_problems)
         session.spawn(settings.watch(_on_file_change(server)))
         session.spawn(asyncio.to_thread(remove_stale, session.roots))  # a killed writer's litter
+        for hook in session.on_initialized:
+            hook()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_did_open(params: types.DidOpenTextDocumentParams) -> None:

@@ -49,6 +49,7 @@ FEATURE_MODULES = [
     "actions",
     "hover",
     "next_edit",
+    "index",
 ]
 # zeke/* features load on their first request (core/lazy.py), so only their client -> server
 # methods are named here; tests/unit/test_lazy_features.py checks them against register().

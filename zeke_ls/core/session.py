@@ -72,6 +72,9 @@ class Session:
     answers: Any = None  # services.answers.AnswerBook: explain answers shown again on hover
     document_listeners: list[Callable[[str, Any], None]] = field(default_factory=list)
     """Called with ("didOpen" | "didChange" | "didSave" | "didClose", params)."""
+    index: Any = None  # index.service.IndexService, created by features.index once initialized
+    on_initialized: list[Callable[[], None]] = field(default_factory=list)
+    """Called once the client has sent `initialized` (roots and config are known)."""
 
     workspace: WorkspaceService = field(init=False)
     """Roots, confinement, file work off the event loop (needed from `initialize` on)."""

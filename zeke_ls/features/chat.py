@@ -118,7 +118,8 @@ def history_within(session: Session, chat: Conversation, budget: int) -> list[di
 
 
 def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: str,
-             command: str | None, text: str) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+             command: str | None, text: str, found: list[Piece] | None = None,
+             ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
     """System prompt + packed context, history, the user's turn: all within the budget."""
     session = server.session
     selection, pieces = selection_of(server, params)
@@ -134,6 +135,7 @@ def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: 
     room = budget - fixed - sum(session.token_counter.count(m["content"] or "") +
                                 MESSAGE_OVERHEAD for m in history)
     vanished: list[dict[str, Any]] = []
+    pieces += found or []  # `@workspace`: index search results and the repo map
     if params.include_context:
         doc = parse_uri(params.text_document.uri) if params.text_document else None
         pinned, vanished = pinned_pieces(session)
@@ -189,8 +191,11 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
     command, text = slash_command(params.message)
     alias = session.models.check(params.model) if params.model else session.model_for("chat")
     request_id = server.protocol.msg_id
+    index, index_config = session.index, session.config.index
+    found = await index.chat_pieces(params.message, index_config.search_results,
+                                    index_config.repo_map_tokens) if index else []
     packing = asyncio.ensure_future(session.workspace.run(assemble, server, params, chat,
-                                                          alias, command, text))
+                                                          alias, command, text, found))
     cancelled = False
     try:
         await asyncio.shield(packing)

@@ -17,6 +17,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -86,7 +87,8 @@ def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
     ctx = engine.packer.pack(
         text, cursor, path=path, language=document.language_id or path.rpartition(".")[2],
         budget=config.completion.prompt_tokens, prefix_ratio=config.completion.prefix_ratio,
-        others=other_documents(server, uri),
+        others=other_documents(server, uri), reserved=precomputed(server, uri),
+        reserve_tokens=int(config.completion.prompt_tokens * config.index.completion_share),
     )
     return Prepared(uri, cursor, ctx, encoding)
 
@@ -94,6 +96,13 @@ def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
 def position_encoding(server: ZekeServer) -> str:
     """The encoding negotiated at initialize: `utf-16` unless the client offered another."""
     return server.session.documents.codec.encoding
+
+
+def precomputed(server: ZekeServer, uri: str) -> list[Snippet]:
+    """Definitions of the symbols near the cursor, found by the index after the last edit
+    (so this request does no index work)."""
+    index = server.session.index
+    return index.completion_snippets(unquote(uri)) if index is not None else []
 
 
 def other_documents(server: ZekeServer, uri: str) -> list[Snippet]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.protocol import default_converter
-from pygls.uris import from_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from zeke_ls.core.rpc import NotFound, Refused, StaleDocument, ToolFailed, parse_params
 from zeke_ls.glyph.client import GlyphError
@@ -146,6 +146,10 @@ async def _generate(
     messages = edit_messages(
         target.display, target.text or "", instruction, edit_format, _selection(range)
     )
+    if server.session.index is not None:  # definitions the selection uses, from other files
+        messages[-1]["content"] = await server.session.index.edit_context(
+            _selected_text(target.text or "", _selection(range)), Path(to_fs_path(target.uri) or "")
+        ) + messages[-1]["content"]
     on_progress({"editId": edit_id, "phase": "generating", "alias": alias})
     parts: list[str] = []
     finish: str | None = None
@@ -169,6 +173,11 @@ async def _generate(
 def _edit_format(server: ZekeServer, alias: str) -> str:
     config = server.session.config
     return getattr(config.aliases.get(alias), "edit_format", None) or config.edit.format
+
+
+def _selected_text(text: str, selection: tuple[int, int] | None) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[selection[0] - 1 : selection[1]] if selection else lines[:400])
 
 
 def _selection(range: dict[str, Any] | None) -> tuple[int, int] | None:

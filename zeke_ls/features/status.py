@@ -33,6 +33,7 @@ def status_report(server: ZekeServer) -> StatusResult:
         usage={alias: usage.to_json() for alias, usage in session.usage.items()},
         completion=dict(session.completion_stats),
         edits={"pending": len(session.edits)},
+        index=session.index.status() if session.index else {"state": "off"},
         **{name: report() for name, report in session.status_sections.items()},
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from zeke_ls.protocol import chat, context, edits, next_edit, session
+from zeke_ls.protocol import chat, context, edits, index, next_edit, session
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ METHODS: list[Method] = [
     Method("zeke/editProgress", "server notification", edits.EditProgress),
     Method("zeke/editAccept", "request", edits.AcceptParams, edits.AcceptResult),
     Method("zeke/editReject", "request", edits.RejectParams, edits.RejectResult),
+    Method("zeke/indexStatus", "request", session.NoParams, index.IndexStatusResult),
+    Method("zeke/search", "request", index.SearchParams, index.SearchResult),
+    Method("zeke/repoMap", "request", index.RepoMapParams, index.RepoMapResult),
     Method("zeke/nextEdit", "request", next_edit.NextEditParams, next_edit.NextEditResult),
     Method("zeke/didShowNextEdit", "notification", next_edit.NextEditFeedback),
     Method("zeke/didAcceptNextEdit", "notification", next_edit.NextEditFeedback),

@@ -26,6 +26,7 @@ class StatusResult(Result):
     usage: dict[str, Any] = Field(description="tokens per alias this session")
     completion: dict[str, int] = Field(description="suggestions shown and accepted")
     edits: dict[str, int] = Field(description="pending edit proposals")
+    index: dict[str, Any] = Field(description="the repository index: state, files, uses")
     next_edit: dict[str, Any] | None = Field(default=None, description="next-edit suggestions shown, accepted, ...")
 
 
