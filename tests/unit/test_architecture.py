@@ -60,3 +60,9 @@ def test_patch_and_packing_are_pure():
     for name in ("packer.py", "budget.py", "positions.py", "tokens.py"):
         hits = [m for m in imports(PACKAGE / "context" / name) if m.startswith(forbidden)]
         assert hits == [], name
+
+
+@pytest.mark.parametrize("folder", ["completion", "chat", "context", "patch", "prompts", "nes",
+                                    "index", "workspace", "services", "protocol"])
+def test_engines_and_services_never_import_features(folder):
+    assert offending(folder, ("zeke_ls.features",)) == {}

@@ -78,7 +78,6 @@ def _plain(params: Any) -> Any:
 
 
 def register(server: ZekeServer, issued: IssuedItems) -> None:
-    from zeke_ls.features.completion import record  # the one place that counts
 
     @server.command(ACCEPT_COMMAND)
     def did_accept_command(*args: Any) -> None:
@@ -104,3 +103,14 @@ def register(server: ZekeServer, issued: IssuedItems) -> None:
                 "acceptedLength": length if isinstance(length, int) else None,
             },
         )
+
+
+def record(server: ZekeServer, event: str, params: Any) -> None:
+    """Count shown/accepted suggestions and accepted characters (partial accepts count)."""
+    stats = server.session.completion_stats
+    stats[event] = stats.get(event, 0) + 1
+    if event == "accepted":
+        length = _get(params, "acceptedLength")
+        text = _get(params, "text")
+        accepted = length if isinstance(length, int) else len(text) if isinstance(text, str) else 0
+        stats["acceptedChars"] = stats.get("acceptedChars", 0) + max(0, accepted)

@@ -194,17 +194,6 @@ def supports_inline(server: ZekeServer) -> bool:
     return text_document is not None and text_document.inline_completion is not None
 
 
-def record(server: ZekeServer, event: str, params: Any) -> None:
-    """Count shown/accepted suggestions and accepted characters (partial accepts count)."""
-    stats = server.session.completion_stats
-    stats[event] = stats.get(event, 0) + 1
-    if event == "accepted":
-        length = _get(params, "acceptedLength")
-        text = _get(params, "text")
-        accepted = length if isinstance(length, int) else len(text) if isinstance(text, str) else 0
-        stats["acceptedChars"] = stats.get("acceptedChars", 0) + max(0, accepted)
-
-
 def _get(params: Any, name: str) -> Any:
     if isinstance(params, dict):
         return params.get(name)
@@ -251,8 +240,8 @@ def register(server: ZekeServer) -> None:
 
     @server.feature(DID_SHOW)
     def did_show(params: Any) -> None:
-        record(server, "shown", params)
+        completion_feedback.record(server, "shown", params)
 
     @server.feature(DID_ACCEPT)
     def did_accept(params: Any) -> None:
-        record(server, "accepted", params)
+        completion_feedback.record(server, "accepted", params)

@@ -1,0 +1,1 @@
+"""The services layer: what every handler would otherwise redo, owned by the Session."""
