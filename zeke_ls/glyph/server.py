@@ -18,7 +18,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from zeke_ls import __version__
-from zeke_ls.glyph import fast, walk
+from zeke_ls.glyph import fast
+from zeke_ls.workspace import walk
 from zeke_ls.glyph.sandbox import Sandbox, SandboxError
 
 MAX_LIMIT = 10_000
