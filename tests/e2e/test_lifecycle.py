@@ -24,7 +24,6 @@ async def test_status_reports_config_and_aliases(tmp_path, fake):
 
 
 NEVER_PROVIDED = (
-    "hover_provider",
     "definition_provider",
     "references_provider",
     "rename_provider",
@@ -47,6 +46,8 @@ async def test_initialize_advertises_incremental_sync_and_nothing_that_does_not_
     assert result.server_info.name == "zeke-ls"
     for name in NEVER_PROVIDED:
         assert getattr(caps, name) is None, name
+    # answered at once (explain answers, AI hover for Grim's K; [] highlights): protocol.md
+    assert caps.hover_provider and caps.document_highlight_provider
 
 
 async def test_incremental_changes_with_utf16_and_non_bmp_characters(tmp_path, fake):
