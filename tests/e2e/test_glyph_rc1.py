@@ -17,8 +17,9 @@ async def test_glyph_rc1_reads_and_writes_despite_its_quirks(tmp_path, caplog):
     root = tmp_path / "root"
     root.mkdir()
     (root / "a.py").write_text("print('hi')\n")
-    config = GlyphConfig(mcp_transport="stdio", mcp_command=[sys.executable, str(FAKE)],
-                         timeout_ms=5000)
+    config = GlyphConfig(
+        mcp_transport="stdio", mcp_command=[sys.executable, str(FAKE)], timeout_ms=5000
+    )
     client = GlyphClient(config, [root])
     caplog.set_level(logging.INFO)
     try:

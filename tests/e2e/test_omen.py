@@ -20,8 +20,11 @@ from tests.fakes.provider import (
 from tests.harness import open_document, rpc, zeke_session
 
 PY = "def add(a, b):\n    return \n\n\nprint(add(1, 2))\n"
-INLINE = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-    inline_completion=types.InlineCompletionClientCapabilities()))
+INLINE = types.ClientCapabilities(
+    text_document=types.TextDocumentClientCapabilities(
+        inline_completion=types.InlineCompletionClientCapabilities()
+    )
+)
 
 
 def omen_config(url: str, api_extra: str = "") -> str:
@@ -86,18 +89,24 @@ async def test_a_stream_with_neither_finish_nor_done_is_truncated_and_says_so(tm
 
 @pytest.mark.parametrize("detected", [True, False], ids=["health", "kind"])
 async def test_completion_through_omen_goes_through_chat_with_the_model_id(
-        tmp_path, fake, detected):
+    tmp_path, fake, detected
+):
     as_omen(fake, health=detected)
     fake.default = Reply(chunks=["```python\na + b\n```"])
     api_extra = "" if detected else 'kind = "omen"'
-    async with zeke_session(tmp_path, omen_config(fake.url, api_extra),
-                            capabilities=INLINE) as client:
+    async with zeke_session(
+        tmp_path, omen_config(fake.url, api_extra), capabilities=INLINE
+    ) as client:
         uri = open_document(client, tmp_path / "workspace" / "calc.py", PY)
-        items = await client.text_document_inline_completion_async(types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=1, character=11),
-            context=types.InlineCompletionContext(
-                trigger_kind=types.InlineCompletionTriggerKind.Invoked)))
+        items = await client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=1, character=11),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                ),
+            )
+        )
     assert fake.calls("/v1/completions") == []  # the suffix would be lost there
     [call] = fake.calls("/chat/completions")[:1]
     assert call.json["model"] == "qwen2.5-coder:7b"

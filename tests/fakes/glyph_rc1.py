@@ -15,9 +15,14 @@ from pathlib import Path
 
 NEWEST = "2025-06-18"
 TOOLS = [
-    {"name": name, "description": f"{name} (Glyph rc1)",
-     "inputSchema": {"type": "object", "properties": {"path": {"type": "string"},
-                                                      "content": {"type": "string"}}}}
+    {
+        "name": name,
+        "description": f"{name} (Glyph rc1)",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
+        },
+    }
     for name in ("read_file", "write_file", "list_directory")
 ]
 
@@ -55,8 +60,13 @@ def answer(message: dict[str, object]) -> dict[str, object] | None:
     if method == "initialize":
         if str(params.get("protocolVersion", "")) > NEWEST:
             return base | {"error": {"code": -32602, "message": "unsupported protocol version"}}
-        return base | {"result": {"protocolVersion": "", "capabilities": {"tools": {}},
-                                  "serverInfo": {"name": "glyph", "version": "0.1.0-rc1"}}}
+        return base | {
+            "result": {
+                "protocolVersion": "",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "glyph", "version": "0.1.0-rc1"},
+            }
+        }
     if method == "tools/list":
         return base | {"result": {"tools": TOOLS}}
     if method == "tools/call":
