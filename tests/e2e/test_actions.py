@@ -15,8 +15,9 @@ SOURCE = "def add(a, b):\n    return a - b\n\nprint(add(1, 2))\n"
 
 
 def selection(start: int, end: int) -> types.Range:
-    return types.Range(start=types.Position(line=start, character=0),
-                       end=types.Position(line=end, character=0))
+    return types.Range(
+        start=types.Position(line=start, character=0), end=types.Position(line=end, character=0)
+    )
 
 
 def structure_code_actions_properly(client) -> None:
@@ -33,9 +34,13 @@ def structure_code_actions_properly(client) -> None:
 
 async def code_actions(client, uri, rng, diagnostics=(), only=None):
     structure_code_actions_properly(client)
-    return await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=rng,
-        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only)))
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=rng,
+            context=types.CodeActionContext(diagnostics=list(diagnostics), only=only),
+        )
+    )
 
 
 EDIT_CAPABILITIES = types.ClientCapabilities(
@@ -67,32 +72,49 @@ def capture_apply_edit(client) -> list[types.ApplyWorkspaceEditParams]:
 
 async def execute(client, action_or_name, arguments=None):
     command = action_or_name.command if not isinstance(action_or_name, str) else None
-    return to_plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command=command.command if command else action_or_name,
-        arguments=command.arguments if command else arguments)))
+    return to_plain(
+        await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=command.command if command else action_or_name,
+                arguments=command.arguments if command else arguments,
+            )
+        )
+    )
 
 
 async def test_explain_shows_a_short_answer_as_a_message_and_on_hover(tmp_path, fake):
     fake.queue(Reply(chunks=["It adds ", "two numbers."]))
-    hover_client = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        hover=types.HoverClientCapabilities()))  # declares hover: no AI hover (eglot's eldoc)
-    async with zeke_session(tmp_path, loopback_config(fake.url),
-                            capabilities=hover_client) as client:
+    hover_client = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(hover=types.HoverClientCapabilities())
+    )  # declares hover: no AI hover (eglot's eldoc)
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=hover_client
+    ) as client:
         uri = open_document(client, tmp_path / "workspace" / "calc.py", SOURCE)
         deltas = collect(client, "zeke/chatDelta")
         actions = await code_actions(client, uri, selection(0, 2))
         explain = next(a for a in actions if a.command and a.command.command == "zeke.explain")
         result = await execute(client, explain)
-        hover = await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=1, character=4)))
-        outside = await client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=3, character=0)))
+        hover = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=1, character=4),
+            )
+        )
+        outside = await client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=3, character=0),
+            )
+        )
         cursor = types.Position(line=1, character=0)
         empty = await code_actions(client, uri, types.Range(start=cursor, end=cursor))
-    assert [a.command.command for a in actions] == ["zeke.explain", "zeke.test", "zeke.doc",
-                                                     "zeke.fix"]
+    assert [a.command.command for a in actions] == [
+        "zeke.explain",
+        "zeke.test",
+        "zeke.doc",
+        "zeke.fix",
+    ]
     assert list(empty) == []
     prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
     assert "Explain what the selected code does" in prompt and "return a - b" in prompt
@@ -107,11 +129,13 @@ async def test_explain_shows_a_short_answer_as_a_message_and_on_hover(tmp_path, 
 async def test_a_long_explanation_opens_as_a_read_only_document(tmp_path, fake):
     long_answer = "".join(f"Line {i} of the explanation.\n" for i in range(12))
     fake.queue(Reply(chunks=[long_answer]))
-    async with zeke_session(tmp_path, loopback_config(fake.url),
-                            capabilities=EDIT_CAPABILITIES) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=EDIT_CAPABILITIES
+    ) as client:
         uri = open_document(client, tmp_path / "workspace" / "calc.py", SOURCE)
-        result = await execute(client, "zeke.explain", [{"textDocument": {"uri": uri},
-                                                         "range": to_plain_range(0, 2)}])
+        result = await execute(
+            client, "zeke.explain", [{"textDocument": {"uri": uri}, "range": to_plain_range(0, 2)}]
+        )
     assert result["shownWith"] == "showDocument"
     [shown] = client.shown_documents
     path = Path(to_fs_path(shown.uri))
@@ -127,20 +151,27 @@ def to_plain_range(first: int, last: int) -> dict:
 
 
 async def test_fix_applies_an_annotated_edit_carrying_the_diagnostic(tmp_path, fake):
-    patch = ("calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n"
-             ">>>>>>> REPLACE\n")
+    patch = (
+        "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
+    )
     fake.queue(Reply(chunks=[patch]))
-    diagnostic = types.Diagnostic(range=types.Range(start=types.Position(line=1, character=11),
-                                                     end=types.Position(line=1, character=16)),
-                                  message="add() subtracts", source="mylinter",
-                                  severity=types.DiagnosticSeverity.Warning)
-    async with zeke_session(tmp_path, loopback_config(fake.url),
-                            capabilities=EDIT_CAPABILITIES) as client:
+    diagnostic = types.Diagnostic(
+        range=types.Range(
+            start=types.Position(line=1, character=11), end=types.Position(line=1, character=16)
+        ),
+        message="add() subtracts",
+        source="mylinter",
+        severity=types.DiagnosticSeverity.Warning,
+    )
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=EDIT_CAPABILITIES
+    ) as client:
         seen = capture_apply_edit(client)
         uri = open_document(client, tmp_path / "workspace" / "calc.py", SOURCE)
         actions = await code_actions(client, uri, diagnostic.range, [diagnostic])
-        quickfix_only = await code_actions(client, uri, selection(0, 2), [diagnostic],
-                                           only=[types.CodeActionKind.QuickFix])
+        quickfix_only = await code_actions(
+            client, uri, selection(0, 2), [diagnostic], only=[types.CodeActionKind.QuickFix]
+        )
         fix = actions[0]
         result = await execute(client, fix)
     assert fix.kind == types.CodeActionKind.QuickFix and fix.command.command == "zeke.fix"
@@ -159,15 +190,19 @@ async def test_fix_applies_an_annotated_edit_carrying_the_diagnostic(tmp_path, f
 
 
 async def test_test_command_creates_a_new_test_file_in_the_same_edit(tmp_path, fake):
-    new_file = ("test_calc.py\n<<<<<<< SEARCH\n=======\nfrom calc import add\n\n\n"
-                "def test_add():\n    assert add(1, 2) == 3\n>>>>>>> REPLACE\n")
+    new_file = (
+        "test_calc.py\n<<<<<<< SEARCH\n=======\nfrom calc import add\n\n\n"
+        "def test_add():\n    assert add(1, 2) == 3\n>>>>>>> REPLACE\n"
+    )
     fake.queue(Reply(chunks=[new_file]))
-    async with zeke_session(tmp_path, loopback_config(fake.url),
-                            capabilities=EDIT_CAPABILITIES) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), capabilities=EDIT_CAPABILITIES
+    ) as client:
         seen = capture_apply_edit(client)
         uri = open_document(client, tmp_path / "workspace" / "calc.py", SOURCE)
-        result = await execute(client, "zeke.test", [{"textDocument": {"uri": uri},
-                                                      "range": to_plain_range(0, 2)}])
+        result = await execute(
+            client, "zeke.test", [{"textDocument": {"uri": uri}, "range": to_plain_range(0, 2)}]
+        )
     prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
     assert prompt.count("Write unit tests") == 1 and "new file test_calc.py" in prompt
     [applied] = seen
@@ -179,13 +214,16 @@ async def test_test_command_creates_a_new_test_file_in_the_same_edit(tmp_path, f
 
 
 async def test_doc_without_apply_edit_support_says_so_instead_of_editing(tmp_path, fake):
-    patch = ('calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):\n'
-             '    """Add two numbers."""\n>>>>>>> REPLACE\n')
+    patch = (
+        "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):\n"
+        '    """Add two numbers."""\n>>>>>>> REPLACE\n'
+    )
     fake.queue(Reply(chunks=[patch]))
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         uri = open_document(client, tmp_path / "workspace" / "calc.py", SOURCE)
-        result = await execute(client, "zeke.doc", [{"textDocument": {"uri": uri},
-                                                     "range": to_plain_range(0, 2)}])
+        result = await execute(
+            client, "zeke.doc", [{"textDocument": {"uri": uri}, "range": to_plain_range(0, 2)}]
+        )
     prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
     assert "Add documentation comments" in prompt
     assert result["applied"] == [] and '+    """Add two numbers."""' in result["edit"]["diff"]

@@ -39,8 +39,13 @@ async def test_the_pylsp_shim_serves_zeke_and_the_real_pylsp(tmp_path, fake):
     shims.mkdir()
     venv_bin = str(Path(sys.executable).parent)
     env = shim_env(tmp_path, os.pathsep.join([str(shims), venv_bin, "/usr/bin", "/bin"]))
-    installed = subprocess.run([sys.executable, "-m", "zeke_ls", "shim", "pylsp", "--install",
-                                str(shims)], env=env, capture_output=True, text=True, check=True)
+    installed = subprocess.run(
+        [sys.executable, "-m", "zeke_ls", "shim", "pylsp", "--install", str(shims)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     script = (shims / "pylsp").read_text()
     assert "zeke-ls shim" in script and "-m zeke_ls shim pylsp" in script, installed.stdout
     root = tmp_path / "workspace"
@@ -74,8 +79,9 @@ async def test_without_a_real_pylsp_the_shim_serves_zeke_alone(tmp_path, fake):
     env = shim_env(tmp_path, "/usr/bin:/bin")
     root = tmp_path / "workspace"
     root.mkdir()
-    grim = await GrimClient.start([sys.executable, "-m", "zeke_ls", "shim", "pylsp",
-                                   "--config", str(config)], env, str(root))
+    grim = await GrimClient.start(
+        [sys.executable, "-m", "zeke_ls", "shim", "pylsp", "--config", str(config)], env, str(root)
+    )
     try:
         init = await grim.initialize(root.as_uri())
         uri = (root / "tidy.py").as_uri()

@@ -23,8 +23,9 @@ async def start_grim(tmp_path: Path, fake_url: str, extra: str = "") -> tuple[Gr
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = daemon_env(home, {"PYTHONPATH": os.getcwd()})
-    grim = await GrimClient.start([sys.executable, "-m", "zeke_ls", "--config", str(config)],
-                                  env, str(root))
+    grim = await GrimClient.start(
+        [sys.executable, "-m", "zeke_ls", "--config", str(config)], env, str(root)
+    )
     answer = await grim.initialize(root.as_uri())
     assert "result" in answer, answer
     return grim, root
@@ -56,8 +57,9 @@ async def test_grim_hover_and_highlight_answer_promptly(tmp_path, fake):
         uri = (root / "calc.py").as_uri()
         grim.did_open(uri, OPENED)
         started = time.monotonic()
-        highlight = await grim.request("textDocument/documentHighlight", grim.at(uri, 0, 4),
-                                       PROMPTLY_S)
+        highlight = await grim.request(
+            "textDocument/documentHighlight", grim.at(uri, 0, 4), PROMPTLY_S
+        )
         highlight_s = time.monotonic() - started
         hover = await grim.request("textDocument/hover", grim.at(uri, 0, 4), PROMPTLY_S)
         blank = await grim.request("textDocument/hover", grim.at(uri, 9, 0), PROMPTLY_S)
@@ -66,12 +68,14 @@ async def test_grim_hover_and_highlight_answer_promptly(tmp_path, fake):
     assert highlight["result"] == [] and highlight_s < PROMPTLY_S
     assert "Adds a and b." in hover["result"]["contents"]["value"]  # AI hover on K
     assert blank["result"] is None  # nothing to explain: an immediate empty answer
-    assert "Explain what the selected code does" in (
-        fake.calls("/chat/completions")[0].json["messages"][-1]["content"])
+    assert (
+        "Explain what the selected code does"
+        in (fake.calls("/chat/completions")[0].json["messages"][-1]["content"])
+    )
 
 
 async def test_grim_hover_without_ai_hover_is_an_immediate_null(tmp_path, fake):
-    grim, root = await start_grim(tmp_path, fake.url, "[chat]\nai_hover = \"off\"\n")
+    grim, root = await start_grim(tmp_path, fake.url, '[chat]\nai_hover = "off"\n')
     try:
         uri = (root / "calc.py").as_uri()
         grim.did_open(uri, OPENED)

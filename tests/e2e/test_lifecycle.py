@@ -54,6 +54,8 @@ async def test_initialize_advertises_incremental_sync_and_nothing_that_does_not_
     assert result.server_info.name == "zeke-ls"
     for name in NEVER_PROVIDED:
         assert getattr(caps, name) is None, name
+    # answered at once (explain answers, AI hover for Grim's K; [] highlights): protocol.md
+    assert caps.hover_provider and caps.document_highlight_provider
 
 
 async def test_incremental_changes_with_utf16_and_non_bmp_characters(tmp_path, fake):

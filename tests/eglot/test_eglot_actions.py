@@ -23,10 +23,14 @@ from tests.harness import daemon_env, loopback_config
 HERE = Path(__file__).parent
 SOURCE = "def add(a, b):\n    return a - b\n\nprint(add(1, 2))\n"
 FIX = "calc.py\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n"
-DOC = ('calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):\n'
-       '    """Add two numbers."""\n>>>>>>> REPLACE\n')
-TESTS = ("test_calc.py\n<<<<<<< SEARCH\n=======\nfrom calc import add\n\n\n"
-         "def test_add():\n    assert add(1, 2) == 3\n>>>>>>> REPLACE\n")
+DOC = (
+    "calc.py\n<<<<<<< SEARCH\ndef add(a, b):\n=======\ndef add(a, b):\n"
+    '    """Add two numbers."""\n>>>>>>> REPLACE\n'
+)
+TESTS = (
+    "test_calc.py\n<<<<<<< SEARCH\n=======\nfrom calc import add\n\n\n"
+    "def test_add():\n    assert add(1, 2) == 3\n>>>>>>> REPLACE\n"
+)
 EXPLANATION = "It subtracts b from a, although its name says it adds."
 
 
@@ -34,13 +38,19 @@ def eglot_available() -> bool:
     if shutil.which("emacs") is None:
         return False
     probe = subprocess.run(
-        ["emacs", "--batch", "--eval", "(progn (require 'package) (package-initialize) "
-         "(require 'eglot))"], capture_output=True, timeout=60)
+        [
+            "emacs",
+            "--batch",
+            "--eval",
+            "(progn (require 'package) (package-initialize) (require 'eglot))",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
     return probe.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not eglot_available(),
-                                reason="emacs with eglot is not installed")
+pytestmark = pytest.mark.skipif(not eglot_available(), reason="emacs with eglot is not installed")
 
 
 def answer(request: Recorded) -> Reply:
@@ -69,9 +79,24 @@ def test_each_quick_action_reaches_the_user_in_eglot(tmp_path, fake):
     home.mkdir()
     env = daemon_env(home, {"PYTHONPATH": os.getcwd()})
     run = subprocess.run(
-        ["emacs", "--batch", "-l", str(HERE / "run_actions.el"), "--",
-         str(root), str(source), str(out), sys.executable, str(config)],
-        env=env, cwd=root, capture_output=True, text=True, timeout=240)
+        [
+            "emacs",
+            "--batch",
+            "-l",
+            str(HERE / "run_actions.el"),
+            "--",
+            str(root),
+            str(source),
+            str(out),
+            sys.executable,
+            str(config),
+        ],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert out.exists(), run.stderr[-3000:]
     result = json.loads(out.read_text())
     assert "error" not in result, (result, run.stderr[-3000:])

@@ -27,8 +27,13 @@ class GrimClient:
     @classmethod
     async def start(cls, command: list[str], env: dict[str, str], cwd: str) -> GrimClient:
         process = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL, env=env, cwd=cwd)
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+        )
         return cls(process)
 
     def _write(self, message: dict[str, Any]) -> None:
@@ -68,13 +73,16 @@ class GrimClient:
 
     async def initialize(self, root_uri: str) -> dict[str, Any]:
         answer = await self.request(
-            "initialize", {"processId": None, "rootUri": root_uri, "capabilities": {}}, 30)
+            "initialize", {"processId": None, "rootUri": root_uri, "capabilities": {}}, 30
+        )
         self.notify("initialized", [])
         return answer
 
     def did_open(self, uri: str, text: str, language: str = "python") -> None:
-        self.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": language, "version": 1, "text": text}})
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}},
+        )
 
     def did_save(self, uri: str) -> None:
         self.notify("textDocument/didSave", {"textDocument": {"uri": uri}})

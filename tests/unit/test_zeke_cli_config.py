@@ -179,8 +179,17 @@ def test_models_arrays_become_aliases(tmp_path):
 def test_other_zeke_tools_sections_are_notes_not_warnings(tmp_path):
     store = load(tmp_path, OTHER_TOOLS)
     assert store.problems == []
-    assert set(left(store)) == {"lsp", "cache", "ui", "keybindings", "storage", "daemon",
-                                "mcp_servers", "performance", "security"}
+    assert set(left(store)) == {
+        "lsp",
+        "cache",
+        "ui",
+        "keybindings",
+        "storage",
+        "daemon",
+        "mcp_servers",
+        "performance",
+        "security",
+    }
     assert route(store, "code-fast") == "ollama:qwen2.5-coder:7b"
 
 
@@ -202,16 +211,34 @@ def test_doctor_shows_what_it_took_from_where(tmp_path):
     path = tmp_path / "zeke.toml"
     path.write_text(ENDPOINTS + OTHER_TOOLS.replace("[aliases]\n", "[aliases]\n", 1))
     home = tmp_path / "home"
-    env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "PATH": "/usr/bin:/bin",
-           "PYTHONPATH": str(Path(__file__).parents[2])}
-    text = subprocess.run([sys.executable, "-m", "zeke_ls", "doctor", "--config", str(path),
-                           "--no-probe"], env=env, capture_output=True, text=True)
-    report = subprocess.run([sys.executable, "-m", "zeke_ls", "doctor", "--config", str(path),
-                             "--no-probe", "--json"], env=env, capture_output=True, text=True)
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(__file__).parents[2]),
+    }
+    text = subprocess.run(
+        [sys.executable, "-m", "zeke_ls", "doctor", "--config", str(path), "--no-probe"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    report = subprocess.run(
+        [sys.executable, "-m", "zeke_ls", "doctor", "--config", str(path), "--no-probe", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     data = json.loads(report.stdout)
     assert text.returncode == 0, text.stdout + text.stderr
     assert f"{path}: providers.endpoints.ollama -> providers.ollama.endpoints" in text.stdout
-    assert "left alone (notes, not errors)" in text.stdout and "lsp: another Zeke tool" in text.stdout
-    assert {"kind": "took", "source": str(path), "key": "model_aliases.smart",
-            "detail": "aliases.smart = 'anthropic:claude-3-5-sonnet-20241022'"} in data["notes"]
+    assert (
+        "left alone (notes, not errors)" in text.stdout and "lsp: another Zeke tool" in text.stdout
+    )
+    assert {
+        "kind": "took",
+        "source": str(path),
+        "key": "model_aliases.smart",
+        "detail": "aliases.smart = 'anthropic:claude-3-5-sonnet-20241022'",
+    } in data["notes"]
     assert not [p for p in data["problems"] if p["severity"] == "error"]

@@ -37,8 +37,10 @@ BOTH = {"textDocument/completion", "textDocument/codeAction", "textDocument/hove
 
 def shim_script(name: str) -> str:
     """A `name` script that runs this installation's zeke-ls (whatever PATH the editor has)."""
-    return (f'#!/bin/sh\n# {MARKER} for editors that start "{name}": zeke-ls plus the real '
-            f'{name}\nexec {shlex.quote(sys.executable)} -m zeke_ls shim {name} "$@"\n')
+    return (
+        f'#!/bin/sh\n# {MARKER} for editors that start "{name}": zeke-ls plus the real '
+        f'{name}\nexec {shlex.quote(sys.executable)} -m zeke_ls shim {name} "$@"\n'
+    )
 
 
 def is_shim(path: Path) -> bool:
@@ -200,8 +202,9 @@ class Shim:
         real_answer = strip(await real.request(message, None)).get("result")
         if method == "textDocument/hover" and real_answer:
             zeke_task.cancel()
-            self.zeke.send({"jsonrpc": "2.0", "method": "$/cancelRequest",
-                            "params": {"id": message["id"]}})
+            self.zeke.send(
+                {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": message["id"]}}
+            )
             return {"result": real_answer}
         zeke_answer = strip(await zeke_task).get("result")
         if method == "textDocument/hover":
@@ -244,12 +247,17 @@ def merge_initialize(shim: Shim, real: dict[str, Any], zeke: dict[str, Any]) -> 
     commands = (caps.get("executeCommandProvider") or {}).get("commands", [])
     real_commands = (real_result.get("capabilities") or {}).get("executeCommandProvider") or {}
     if real_commands:
-        caps["executeCommandProvider"] = {"commands": list(dict.fromkeys(
-            [*commands, *shim.zeke.commands]))}
+        caps["executeCommandProvider"] = {
+            "commands": list(dict.fromkeys([*commands, *shim.zeke.commands]))
+        }
     info = real_result.get("serverInfo") or {}
-    return real_result | {"capabilities": caps, "serverInfo": {
-        "name": f"zeke-ls + {info.get('name', 'real server')}",
-        "version": zeke_result.get("serverInfo", {}).get("version", "")}}
+    return real_result | {
+        "capabilities": caps,
+        "serverInfo": {
+            "name": f"zeke-ls + {info.get('name', 'real server')}",
+            "version": zeke_result.get("serverInfo", {}).get("version", ""),
+        },
+    }
 
 
 # --- running --------------------------------------------------------------------------------
@@ -259,7 +267,8 @@ async def spawn(name: str, command: Sequence[str]) -> Child | None:
     env = os.environ | {GUARD: "1"}
     try:
         process = await asyncio.create_subprocess_exec(
-            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env)
+            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env
+        )
     except OSError as exc:
         log.warning("cannot start %s (%s): %s", name, " ".join(command), exc)
         return None
@@ -294,8 +303,13 @@ async def serve(name: str, real_command: list[str] | None, zeke_args: list[str])
     return 0
 
 
-def run_shim(name: str, real: str | None, zeke_args: list[str], install: str | None,
-             extra: list[str] | None = None) -> int:
+def run_shim(
+    name: str,
+    real: str | None,
+    zeke_args: list[str],
+    install: str | None,
+    extra: list[str] | None = None,
+) -> int:
     if install:
         target = Path(install).expanduser() / name
         target.write_text(shim_script(name), encoding="utf-8")
@@ -303,8 +317,9 @@ def run_shim(name: str, real: str | None, zeke_args: list[str], install: str | N
         print(f"wrote {target}: put {target.parent} before the real {name} on PATH")
         return 0
     if os.environ.get(GUARD):
-        print(f"zeke-ls shim: {name} resolves to the shim itself; not starting twice",
-              file=sys.stderr)
+        print(
+            f"zeke-ls shim: {name} resolves to the shim itself; not starting twice", file=sys.stderr
+        )
         return 1
     real_command = find_real(name, real)
     if real_command is not None:

@@ -129,6 +129,9 @@ class CompletionEngine:
         config = self.session.config.completion
         alias = self.session.model_for("completion")
         router: ModelRouter = self.session.router
+        detect = getattr(router, "detect_gateway", None)
+        if detect is not None:
+            await detect()  # once: Omen's /v1/completions drops suffix (see catalog)
         info = router.info(alias)
         plan = make_plan(router, alias, info, ctx, config.max_tokens,
                          style_for(self.session, alias, info))

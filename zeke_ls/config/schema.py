@@ -32,9 +32,12 @@ class ApiConfig(Section):
     """Gateway URL including `/v1`, e.g. `http://localhost:8080/v1`. Unset: direct providers."""
     api_key: str | None = Field(default=None, repr=False)
     """Gateway key, usually `env:ZEKE_API_KEY`. Optional for local gateways."""
-    send_model: Literal["alias", "resolved"] = "alias"
+    send_model: Literal["alias", "resolved"] | None = None
     """`alias` sends the alias name (LiteLLM `model_list` decides); `resolved` sends the model id
-    behind the alias (Omen matches exact model ids)."""
+    behind the alias (Omen matches exact model ids). Unset: `resolved` for Omen, else `alias`."""
+    kind: Literal["omen", "litellm", "openai"] | None = None
+    """What the gateway is. Unset: detected (Omen answers `GET /health` with `service: OMEN`).
+    Omen's `/v1/completions` drops `suffix`, so completion goes through chat there."""
     timeout_ms: int = Field(default=60_000, gt=0)
 
 

@@ -25,8 +25,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-OTHER_TOOLS = ("lsp", "cache", "ui", "keybindings", "storage", "daemon", "mcp_servers",
-               "performance", "security")
+OTHER_TOOLS = (
+    "lsp",
+    "cache",
+    "ui",
+    "keybindings",
+    "storage",
+    "daemon",
+    "mcp_servers",
+    "performance",
+    "security",
+)
 PROVIDER_NAMES = {"claude": "anthropic", "google": "gemini"}
 XAI = {"kind": "openai", "base_url": "https://api.x.ai/v1", "api_key": "env:XAI_API_KEY"}
 GEMINI_OPENAI_URL = "https://generativelanguage.googleapis.com/v1beta/openai"
@@ -41,8 +50,10 @@ MODEL_FAMILIES = (
     (r"^(gpt-|o\d|chatgpt|text-embedding|davinci)", "openai"),
     (r"^gemini", "gemini"),
     (r"^grok", "xai"),
-    (r"(llama|qwen|deepseek|mistral|mixtral|phi|gemma|codellama|starcoder|codestral|smollm)",
-     "ollama"),
+    (
+        r"(llama|qwen|deepseek|mistral|mixtral|phi|gemma|codellama|starcoder|codestral|smollm)",
+        "ollama",
+    ),
 )
 
 
@@ -175,8 +186,14 @@ class Adapter:
         if not isinstance(table, dict):
             return
         self.data.pop("ollama")
-        url = next((table[k] for k in ("host", "url", "endpoint", "base_url")
-                    if isinstance(table.get(k), str)), None)
+        url = next(
+            (
+                table[k]
+                for k in ("host", "url", "endpoint", "base_url")
+                if isinstance(table.get(k), str)
+            ),
+            None,
+        )
         section = self.providers().setdefault("ollama", {}) if url else {}
         if url and "endpoints" not in section:
             section["endpoints"] = url.rstrip("/")
@@ -219,12 +236,16 @@ class Adapter:
         for alias, model in table.items():
             self.add_alias(f"{key}.{alias}", alias, model if isinstance(model, str) else None)
 
-    def add_alias(self, key: str, alias: str, model: str | None,
-                  provider: str | None = None) -> None:
+    def add_alias(
+        self, key: str, alias: str, model: str | None, provider: str | None = None
+    ) -> None:
         route = self.infer_route(model, provider) if model else None
         if route is None:
-            self.left(key, "cannot tell which provider serves this model; define it under "
-                      "[aliases] as provider:model")
+            self.left(
+                key,
+                "cannot tell which provider serves this model; define it under "
+                "[aliases] as provider:model",
+            )
         elif alias in self.aliases():
             self.left(key, f"aliases.{alias} is already defined")
         else:
@@ -248,16 +269,22 @@ class Adapter:
             self.add_alias(f"models.{index}", name, name, entry.get("provider"))
             unused = [k for k in entry if k not in ("name", "provider")]
             if unused:
-                self.left(f"models.{index}", f"{', '.join(unused)}: not per-alias in zeke_ls "
-                          "(see [completion]/[chat] temperature and max_tokens)")
+                self.left(
+                    f"models.{index}",
+                    f"{', '.join(unused)}: not per-alias in zeke_ls "
+                    "(see [completion]/[chat] temperature and max_tokens)",
+                )
 
     def default_alias(self) -> None:
         model = self.defaults.get("default_model") or self.defaults.get("ollama_model")
         provider = self.defaults.get("default_provider")
         if model is None:
             if provider is not None:
-                self.left("providers.default_provider", "no default_model to route with it; "
-                          "used to infer the provider of model_aliases")
+                self.left(
+                    "providers.default_provider",
+                    "no default_model to route with it; "
+                    "used to infer the provider of model_aliases",
+                )
             if self.cli_aliases:
                 self.fill_standard("model_aliases", None)
             return
@@ -295,8 +322,10 @@ class Adapter:
                 tokens = THRESHOLDS[value.lower()]
                 table.pop("escalation_threshold")
                 self.data.setdefault("routing", {})["escalation_threshold"] = tokens
-                self.took(f"{prefix}escalation_threshold",
-                          f"routing.escalation_threshold = {tokens} (tokens)")
+                self.took(
+                    f"{prefix}escalation_threshold",
+                    f"routing.escalation_threshold = {tokens} (tokens)",
+                )
 
 
 def adapt(data: dict[str, Any], source: str) -> tuple[dict[str, Any], list[Note]]:

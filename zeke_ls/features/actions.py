@@ -50,8 +50,12 @@ INSTRUCTIONS = {
     "file's language conventions. Do not change the code itself.",
     "test": "Write unit tests for the selected code, in the project's test style.",
 }
-PROGRESS_TITLES = {"fix": "Zeke: fixing", "doc": "Zeke: documenting",
-                   "test": "Zeke: writing tests", "explain": "Zeke: explaining"}
+PROGRESS_TITLES = {
+    "fix": "Zeke: fixing",
+    "doc": "Zeke: documenting",
+    "test": "Zeke: writing tests",
+    "explain": "Zeke: explaining",
+}
 
 
 def to_json(value: Any) -> Any:
@@ -61,15 +65,27 @@ def to_json(value: Any) -> Any:
     return get_converter().unstructure(value)
 
 
-def action(name: str, uri: str, rng: types.Range, diagnostics: list[types.Diagnostic],
-           title: str | None = None) -> types.CodeAction:
+def action(
+    name: str,
+    uri: str,
+    rng: types.Range,
+    diagnostics: list[types.Diagnostic],
+    title: str | None = None,
+) -> types.CodeAction:
     default_title, kind = COMMANDS[name]
-    argument = {"textDocument": {"uri": uri}, "range": to_json(rng),
-                "diagnostics": [to_json(d) for d in diagnostics]}
+    argument = {
+        "textDocument": {"uri": uri},
+        "range": to_json(rng),
+        "diagnostics": [to_json(d) for d in diagnostics],
+    }
     return types.CodeAction(
-        title=title or default_title, kind=kind, diagnostics=diagnostics or None,
-        command=types.Command(title=title or default_title, command=f"zeke.{name}",
-                              arguments=[argument]))
+        title=title or default_title,
+        kind=kind,
+        diagnostics=diagnostics or None,
+        command=types.Command(
+            title=title or default_title, command=f"zeke.{name}", arguments=[argument]
+        ),
+    )
 
 
 def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
@@ -79,8 +95,11 @@ def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
     diagnostics = list(params.context.diagnostics)
     found: list[types.CodeAction] = []
     for diag in diagnostics:
-        found.append(action("fix", uri, diag.range, [diag],
-                            f"Zeke: fix '{diag.message.splitlines()[0][:60]}'"))
+        found.append(
+            action(
+                "fix", uri, diag.range, [diag], f"Zeke: fix '{diag.message.splitlines()[0][:60]}'"
+            )
+        )
     if rng.start != rng.end:
         found += [action(name, uri, rng, []) for name in ("explain", "test", "doc")]
         if len(diagnostics) != 1:  # one diagnostic already has its own fix above
@@ -124,8 +143,9 @@ async def run_command(server: ZekeServer, name: str, args: tuple[Any, ...]) -> d
         return await edit_action(server, name, argument, progress)
 
 
-async def explain(server: ZekeServer, argument: dict[str, Any],
-                  progress: Progress) -> dict[str, Any]:
+async def explain(
+    server: ZekeServer, argument: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
     extra = argument.pop("message", "")
     argument["message"] = f"/explain {extra}".strip()
     argument.setdefault("includeContext", False)
@@ -152,8 +172,9 @@ def span_lines(rng: dict[str, Any]) -> tuple[int, int]:
     return first, last
 
 
-async def edit_action(server: ZekeServer, name: str, argument: dict[str, Any],
-                      progress: Progress) -> dict[str, Any]:
+async def edit_action(
+    server: ZekeServer, name: str, argument: dict[str, Any], progress: Progress
+) -> dict[str, Any]:
     """Propose an edit through the patch pathway and apply it in the editor at once."""
     uri = (argument.get("textDocument") or {}).get("uri")
     if not uri:
@@ -174,12 +195,16 @@ async def edit_action(server: ZekeServer, name: str, argument: dict[str, Any],
     refused = [h for h in proposal["hunks"] if h.get("status") != "applied"]
     if not usable:
         reasons = "; ".join(str(h.get("reason") or h.get("status")) for h in refused)
-        raise Refused(f"zeke.{name}: the model's edit could not be placed: {reasons}",
-                      data={"edit": proposal})
+        raise Refused(
+            f"zeke.{name}: the model's edit could not be placed: {reasons}", data={"edit": proposal}
+        )
     if not supports_apply_edit(server):
-        show_message(server, f"Zeke: this editor cannot apply edits (no workspace/applyEdit); "
-                     f"proposal {proposal['editId']}:\n{proposal['diff']}",
-                     types.MessageType.Warning)
+        show_message(
+            server,
+            f"Zeke: this editor cannot apply edits (no workspace/applyEdit); "
+            f"proposal {proposal['editId']}:\n{proposal['diff']}",
+            types.MessageType.Warning,
+        )
         return result
     progress.report("applying")
     try:
@@ -191,8 +216,11 @@ async def edit_action(server: ZekeServer, name: str, argument: dict[str, Any],
     result["applied"] = accepted["applied"]
     result["files"] = accepted["files"]
     if refused:
-        show_message(server, f"Zeke: applied {len(usable)} change(s); "
-                     f"{len(refused)} could not be placed", types.MessageType.Warning)
+        show_message(
+            server,
+            f"Zeke: applied {len(usable)} change(s); {len(refused)} could not be placed",
+            types.MessageType.Warning,
+        )
     return result
 
 
@@ -203,9 +231,11 @@ def instruction_for(server: ZekeServer, name: str, uri: str, argument: dict[str,
     if name == "test":
         target = test_file_for(server, uri)
         if target is not None:
-            parts.append(f"Put the tests in a new file {target} (a SEARCH/REPLACE block with "
-                         "that path and an empty SEARCH part creates it); import the code "
-                         "under test from its module.")
+            parts.append(
+                f"Put the tests in a new file {target} (a SEARCH/REPLACE block with "
+                "that path and an empty SEARCH part creates it); import the code "
+                "under test from its module."
+            )
     return "\n".join(part for part in parts if part)
 
 
@@ -217,8 +247,9 @@ def test_file_for(server: ZekeServer, uri: str) -> str | None:
     source = Path(fs_path)
     stem, ext = source.stem, source.suffix
     names = {".py": f"test_{stem}{ext}", ".go": f"{stem}_test{ext}"}
-    name = names.get(ext) or (f"{stem}.test{ext}" if ext in (".js", ".ts", ".tsx", ".jsx")
-                              else f"test_{stem}{ext}")
+    name = names.get(ext) or (
+        f"{stem}.test{ext}" if ext in (".js", ".ts", ".tsx", ".jsx") else f"test_{stem}{ext}"
+    )
     roots = server.session.roots
     folder = source.parent
     if ext == ".py" and roots and (roots[0] / "tests").is_dir():
@@ -236,8 +267,9 @@ def test_file_for(server: ZekeServer, uri: str) -> str | None:
 def register(server: ZekeServer) -> None:
     kinds = sorted({kind for _title, kind in COMMANDS.values()}, key=lambda k: k.value)
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=kinds))
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=kinds)
+    )
     def on_code_action(params: types.CodeActionParams) -> list[types.CodeAction]:
         return code_actions(params)
 

@@ -68,8 +68,10 @@ async def ai_hover(server: ZekeServer, uri: str, line: int) -> types.Hover | Non
     argument = {
         "message": "/explain",
         "textDocument": {"uri": uri},
-        "range": {"start": {"line": span[0], "character": 0},
-                  "end": {"line": span[1] + 1, "character": 0}},
+        "range": {
+            "start": {"line": span[0], "character": 0},
+            "end": {"line": span[1] + 1, "character": 0},
+        },
         "includeContext": False,
         "tools": False,
     }

@@ -36,6 +36,11 @@ class GlyphError(Exception):
         self.refused = refused
 
 
+GLYPH_PROTOCOL = "2025-06-18"
+"""The newest MCP version Glyph v0.1.0-rc1 accepts (the SDK would offer 2025-11-25 first)."""
+
+
+
 class GlyphClient:
     def __init__(self, config: GlyphConfig, roots: list[Path], max_bytes: int = 2_000_000):
         self.config = config
@@ -124,11 +129,12 @@ class GlyphClient:
         if transport == "websocket":
             if not self.config.mcp_url:
                 raise GlyphError("[services.glyph] mcp_transport = 'websocket' needs mcp_url")
-            return websocket_transport(self.config.mcp_url)
+            return tolerant(websocket_transport(self.config.mcp_url))
         from mcp.client.stdio import StdioServerParameters, stdio_client
 
         command = self.command()
-        return stdio_client(StdioServerParameters(command=command[0], args=command[1:]))
+        quiet_banner_errors()
+        return tolerant(stdio_client(StdioServerParameters(command=command[0], args=command[1:])))
 
     def command(self) -> list[str]:
         """The command line of a stdio Glyph: the configured one, or the embedded server."""
@@ -230,3 +236,78 @@ async def websocket_transport(url: str) -> AsyncIterator[tuple[Any, Any]]:
                 group.cancel_scope.cancel()
                 with contextlib.suppress(Exception):
                     await socket.close()
+
+
+# --- Glyph v0.1.0-rc1's quirks ----------------------------------------------------------------
+
+
+class _BannerFilter(logging.Filter):
+    """The SDK logs a traceback per non-JSON stdout line; Glyph prints banners there, so say
+    it once instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "Failed to parse JSONRPC message" not in record.getMessage():
+            return True
+        if not self.seen:
+            self.seen = True
+            log.info("the MCP server wrote non-JSON lines to stdout (a banner?): skipping them")
+        return False
+
+
+_BANNERS = _BannerFilter()
+
+
+def quiet_banner_errors() -> None:
+    logger = logging.getLogger("mcp.client.stdio")
+    if _BANNERS not in logger.filters:
+        logger.addFilter(_BANNERS)
+
+
+@asynccontextmanager
+async def tolerant(transport: Any) -> AsyncIterator[tuple[Any, Any]]:
+    """Wrap an MCP transport so that Glyph v0.1.0-rc1 connects: non-JSON lines are skipped
+    (the stdio reader hands them over as exceptions), `initialize` offers the newest version
+    Glyph accepts, and its answer's `protocolVersion: ""` is read as that version."""
+    import anyio
+    from mcp import types
+
+    async with transport as (read, write):
+        inbound_writer, inbound = anyio.create_memory_object_stream[Any](0)
+        outbound, outbound_reader = anyio.create_memory_object_stream[Any](0)
+        pending: set[Any] = set()
+
+        async def relay_in() -> None:
+            async with inbound_writer:
+                async for item in read:
+                    if isinstance(item, Exception):
+                        continue  # a banner or other non-JSON line
+                    message = item.message
+                    if isinstance(message, types.JSONRPCResponse) and message.id in pending:
+                        pending.discard(message.id)
+                        if isinstance(message.result, dict) and not message.result.get(
+                            "protocolVersion"
+                        ):
+                            message.result["protocolVersion"] = GLYPH_PROTOCOL
+                    await inbound_writer.send(item)
+
+        async def relay_out() -> None:
+            async with outbound_reader:
+                async for item in outbound_reader:
+                    message = item.message
+                    if isinstance(message, types.JSONRPCRequest) and message.method == "initialize":
+                        pending.add(message.id)
+                        if isinstance(message.params, dict):
+                            message.params["protocolVersion"] = GLYPH_PROTOCOL
+                    await write.send(item)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(relay_in)
+            group.start_soon(relay_out)
+            try:
+                yield inbound, outbound
+            finally:
+                group.cancel_scope.cancel()

@@ -7,6 +7,8 @@ support is a property of the route's completion endpoint, not of the model alone
 
 from __future__ import annotations
 
+import dataclasses
+
 from zeke_ls.config.schema import AliasConfig, ZekeConfig
 from zeke_ls.providers.base import ModelInfo
 from zeke_ls.providers.routing import Route, provider_kind
@@ -63,7 +65,19 @@ def supports_suffix(alias: AliasConfig | None, provider: str, kind: str) -> bool
 
 
 def model_info(config: ZekeConfig, route: Route, alias: AliasConfig | None) -> ModelInfo:
-    """Describe an alias by its own provider (not the gateway), since that is the model served."""
+    """Describe an alias by its own provider (not the gateway), since that is the model served.
+    Through Omen, whose `/v1/completions` drops `suffix` and wraps the prompt as a chat
+    message, completion goes through chat unless the alias forces a FIM template."""
+    info = _model_info(config, route, alias)
+    through_omen = config.api.kind == "omen" and any(
+        t.provider == "gateway" for t in route.targets[:1])
+    if through_omen:
+        forced = alias.fim_template if alias is not None and alias.fim_template else "none"
+        return dataclasses.replace(info, supports_suffix=False, fim_template=forced)
+    return info
+
+
+def _model_info(config: ZekeConfig, route: Route, alias: AliasConfig | None) -> ModelInfo:
     if alias is not None and alias.route != "auto":
         provider = alias.provider
         kind = provider_kind(provider, config.providers.get(provider))

@@ -50,6 +50,9 @@ class ChatParser:
 
     def __init__(self, endpoint: str = "") -> None:
         self.done = False
+        self.finished = False
+        """A choice carried a finish reason: the answer is complete even if `[DONE]` never
+        comes (Omen ends its streams without it)."""
         self.endpoint = endpoint
 
     def feed(self, data: str, event: str = "message") -> list[Delta]:
@@ -67,6 +70,8 @@ class ChatParser:
 
     def delta(self, payload: dict[str, Any], choice: dict[str, Any]) -> Delta:
         raw = choice.get("delta") or choice.get("message") or {}
+        if choice.get("finish_reason"):
+            self.finished = True
         text = raw.get("content") or choice.get("text") or ""
         return Delta(text=text, tool_calls=tool_call_deltas(raw.get("tool_calls") or []),
                      finish_reason=choice.get("finish_reason"), usage=usage_of(payload),

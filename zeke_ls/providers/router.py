@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DETECT_TIMEOUT_S = 2.0
 UsageSink = Callable[[str, int, int], None]
 Build = Callable[[WireFormat, Endpoint], HttpCall]
 Attempt = tuple[str, Target, str]
@@ -71,14 +72,32 @@ class Router:
         """Endpoint URL -> monotonic time before which it is tried last (429 Retry-After)."""
         self._probing = False
         self._secrets_learnt_from: ZekeConfig | None = None
+        self.gateway_kind: str | None = None
+        """Detected `[api]` gateway kind (`omen`), when the config does not say."""
+        self._detected: str | None = None
 
     @property
     def config(self) -> ZekeConfig:
-        config = self._config()
-        if config is not self._secrets_learnt_from:
-            learn_secrets(config)
-            self._secrets_learnt_from = config
-        return effective_config(config)
+        raw = self._config()
+        if raw is not self._secrets_learnt_from:
+            learn_secrets(raw)
+            self._secrets_learnt_from = raw
+        config = effective_config(raw)
+        if config.api.base_url and config.api.kind is None and self.gateway_kind:
+            api = config.api.model_copy(update={"kind": self.gateway_kind})
+            return config.model_copy(update={"api": api})
+        return config
+
+    async def detect_gateway(self) -> None:
+        """Ask an `[api]` gateway of unknown kind what it is, once per base URL: Omen answers
+        `GET /health` (beside `/v1`) with `service: OMEN`."""
+        api = self._config().api
+        if not api.base_url or api.kind is not None or self._detected == api.base_url:
+            return
+        self._detected = api.base_url
+        self.gateway_kind = await detect_kind(self.client, api.base_url)
+        if self.gateway_kind:
+            log.info("the gateway at %s is %s", api.base_url, self.gateway_kind)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -234,6 +253,7 @@ class Router:
                       build: Build) -> AsyncGenerator[Delta, None]:
         """Try attempts until one yields a delta; then stream it to the end."""
         self._start_probes()
+        await self.detect_gateway()
         errors: list[ProviderError] = []
         waited = False
         attempts = self._attempts(alias, intent, prompt)
@@ -331,6 +351,17 @@ def learn_secrets(config: ZekeConfig) -> None:
             scrub.remember(resolve_secret(getattr(section, "api_key", None)))
         except SecretError:
             continue
+
+
+async def detect_kind(client: httpx.AsyncClient, base_url: str) -> str | None:
+    """`omen` when `{base without /v1}/health` says so; None for anything else or no answer."""
+    root = base_url.rstrip("/").removesuffix("/v1")
+    try:
+        response = await client.get(root + "/health", timeout=DETECT_TIMEOUT_S)
+        service = response.json().get("service") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return "omen" if isinstance(service, str) and service.lower() == "omen" else None
 
 
 def message_text(request: ChatRequest) -> str:

@@ -104,9 +104,17 @@ def direct_target(config: ZekeConfig, alias: AliasConfig) -> Target:
     )
 
 
+def send_model(config: ZekeConfig) -> str:
+    """What the gateway gets as `model`: the user's choice, else resolved ids for Omen (it
+    knows no alias names), else alias names."""
+    if config.api.send_model is not None:
+        return config.api.send_model
+    return "resolved" if config.api.kind == "omen" else "alias"
+
+
 def gateway_target(config: ZekeConfig, name: str, alias: AliasConfig | None) -> Target:
     send_resolved = (
-        config.api.send_model == "resolved" and alias is not None and alias.route != "auto"
+        send_model(config) == "resolved" and alias is not None and alias.route != "auto"
     )
     model = alias.model if send_resolved and alias is not None else name
     base = (config.api.base_url or "").rstrip("/")

@@ -129,9 +129,9 @@ async def decode_deltas(response: httpx.Response, call: HttpCall,
             if parser.done:
                 await drain(source)
                 return
-    if not parser.done:
-        raise ProviderError("stream truncated: ended before the end-of-stream marker",
-                            **where(endpoint))
+    if not parser.done and not getattr(parser, "finished", False):
+        raise ProviderError("stream truncated: it ended with neither a finish reason nor the "
+                            "end-of-stream marker", **where(endpoint))
 
 
 async def stream_deltas(client: httpx.AsyncClient, call: HttpCall, endpoint: Endpoint,

@@ -59,8 +59,9 @@ def edit_caps(server: ZekeServer) -> types.WorkspaceEditClientCapabilities | Non
 def supports_create_file(server: ZekeServer) -> bool:
     """`CreateFile` inside a WorkspaceEdit needs documentChanges and the `create` operation."""
     caps = edit_caps(server)
-    operations = [str(getattr(op, "value", op)) for op in (caps.resource_operations or [])] \
-        if caps else []
+    operations = (
+        [str(getattr(op, "value", op)) for op in (caps.resource_operations or [])] if caps else []
+    )
     return bool(caps and caps.document_changes and "create" in operations)
 
 
