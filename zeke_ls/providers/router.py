@@ -334,10 +334,10 @@ class Router:
 def learn_secrets(config: ZekeConfig) -> None:
     """Every key the config puts in effect, so that any provider's echo of any of them is
     scrubbed, even before that key was ever sent."""
-    sections = [config.api, *config.providers.values()]
-    for section in sections:
+    references = [config.api.api_key, *(p.api_key for p in config.providers.values())]
+    for reference in references:
         try:
-            scrub.remember(resolve_secret(section.api_key))
+            scrub.remember(resolve_secret(reference))
         except SecretError:
             continue
 
