@@ -101,3 +101,9 @@ def test_secret_book_scrubs_known_values_and_key_shapes():
     book.remember("plain-looking-value-42", "short", None)
     text = book.scrub("x plain-looking-value-42 y short sk-abcdefgh1234")
     assert text == "x *** y short ***"
+
+
+def test_model_output_keeps_key_shaped_words():
+    book = SecretBook()
+    book.remember("plain-looking-value-42")
+    assert book.scrub_known("task-runner_v2 plain-looking-value-42") == "task-runner_v2 ***"

@@ -289,7 +289,7 @@ class Router:
                     if not streamed:
                         latency = (time.perf_counter() - started) * 1000
                         self._note_success(attempt, latency, endpoint.url)
-                    delta.text = scrub.scrub(delta.text) if delta.text else delta.text
+                    delta.text = scrub.scrub_known(delta.text) if delta.text else delta.text
                     streamed.append(delta.text)
                     usage = delta.usage or usage
                     yield delta
