@@ -87,7 +87,7 @@ def test_search_skips_a_file_swapped_for_a_symlink_after_the_walk(tree, tally, m
 
     victim = tree / "src" / "late.txt"
     victim.write_text("harmless\n")
-    real_walk = tools.walk_files
+    real_walk = tools.files_under
 
     def walk_then_swap(roots):
         for path in real_walk(roots):
@@ -96,7 +96,7 @@ def test_search_skips_a_file_swapped_for_a_symlink_after_the_walk(tree, tally, m
                 os.symlink(tree.parent / "outside" / "secret.txt", victim)
             yield path
 
-    monkeypatch.setattr(tools, "walk_files", walk_then_swap)
+    monkeypatch.setattr(tools, "files_under", walk_then_swap)
     _ok, output = Workspace([tree.resolve()], 100_000).call("search", '{"pattern": "TOPSECRET"}')
     tally.check("search after a swap to a symlink", not leaks(output, tree), output)
 

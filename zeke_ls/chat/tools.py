@@ -1,7 +1,10 @@
 """Read-only workspace tools the model may call during a chat: read, list, search.
 
 Every path is confined to the workspace roots (symlinks resolved first), so a model cannot read
-outside the project however it spells a path. Results are capped so one tool call cannot flood
+outside the project however it spells a path: `read_file` resolves the path it is given,
+`list_files` and `search` walk without following symlinked directories, match globs against
+relative paths (no `..`, no absolute path outside), and `search` resolves each file again
+when it reads it (see `workspace/confined.py`). Results are capped so one tool call cannot flood
 the context. Failures come back to the model as text: a wrong path is the model's problem to
 fix in its next step, not an error for the user. Writes never happen here.
 """
@@ -17,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from zeke_ls.core.rpc import NotFound, Refused
-from zeke_ls.workspace.files import confine, glob_files, inside, read_text
-from zeke_ls.workspace.files import walk as walk_files
-from zeke_ls.workspace.paths import relative_name
+from zeke_ls.workspace.confined import files_under, glob_files
+from zeke_ls.workspace.files import confine, read_text
+from zeke_ls.workspace.paths import looks_binary, read_confined, relative_name
 
 MAX_READ_CHARS = 20_000
 MAX_LIST = 200
@@ -66,8 +69,7 @@ class Workspace:
         return text
 
     def list_files(self, glob: str | None = None) -> str:
-        found = glob_files(glob, self.roots, MAX_LIST + 1).files if glob else walk_files(self.roots)
-        files = [p for p in found if inside(p, self.roots)]  # a link out of the roots: unlisted
+        files = glob_files(glob, self.roots) if glob else list(files_under(self.roots))
         names = [relative_name(p, self.roots) for p in files[:MAX_LIST]]
         more = f"\n[... {len(files) - MAX_LIST} more ...]" if len(files) > MAX_LIST else ""
         return "\n".join(names) + more if names else "no files"
@@ -78,7 +80,7 @@ class Workspace:
         except re.error as exc:
             return f"error: bad regular expression: {exc}"
         matches: list[str] = []
-        for path in walk_files(self.roots):
+        for path in files_under(self.roots):
             name = relative_name(path, self.roots)
             if glob and not fnmatch(name, glob):
                 continue
@@ -88,10 +90,10 @@ class Workspace:
         return "\n".join(matches) or "no matches"
 
     def _search_file(self, path: Path, name: str, regex: re.Pattern[str], limit: int) -> list[str]:
-        try:
-            text = read_text(confine(path, self.roots), self.max_bytes)
-        except (Refused, NotFound):
-            return []  # e.g. a symlink out of the roots: never read
+        data = read_confined(path, self.roots, self.max_bytes)
+        if data is None or looks_binary(data):
+            return []
+        text = data.decode("utf-8", errors="replace")
         found = []
         for number, line in enumerate(text.splitlines(), 1):
             if regex.search(line):

@@ -144,7 +144,17 @@ Listener = Callable[["ZekeConfig"], None]
 
 def _only(paths: frozenset[Path]) -> Callable[[Any, str], bool]:
     """A watchfiles filter passing changes to these files only (not their whole folders)."""
-    return lambda _change, path: Path(path).resolve() in paths
+    return lambda _change, path: Path(path) in paths or Path(path).resolve() in paths
+
+
+def watch_targets(paths: list[Path]) -> tuple[frozenset[Path], list[str]]:
+    """The files to react to (as named and as resolved) and the directories to watch: each
+    file's own directory, never recursively, so a workspace root with `vendor -> /usr` costs
+    one watch, not thousands. A symlinked config file's target directory is watched too,
+    so that edits to the target still reload."""
+    files = {p.absolute() for p in paths} | {p.resolve() for p in paths}
+    dirs = sorted({str(p.parent) for p in files if p.parent.is_dir()})
+    return frozenset(files), dirs
 
 
 class ConfigStore:
@@ -261,8 +271,7 @@ class ConfigStore:
         """Reload whenever a config file is created, changed or deleted; runs until cancelled.
         Logs "config watcher started" once changes are seen (tests wait for that line)."""
         while True:
-            targets = {p.resolve() for p in self.watched_paths()}
-            dirs = sorted({str(p.parent) for p in targets if p.parent.is_dir()})
+            targets, dirs = watch_targets(self.watched_paths())
             if not dirs:
                 await asyncio.sleep(2)
                 continue
@@ -271,7 +280,7 @@ class ConfigStore:
             # Not recursive: only the folders that hold config files, never the workspace tree
             # under them (nor a symlink out of it).
             changes_of = watchfiles.awatch(
-                *dirs, debounce=200, step=50, watch_filter=_only(frozenset(targets)),
+                *dirs, debounce=200, step=50, watch_filter=_only(targets),
                 recursive=False,
             )
             # awatch installs its watches on its first step, before it first awaits: this
@@ -280,5 +289,5 @@ class ConfigStore:
             async for changes in changes_of:
                 if changes:
                     on_change(self.reload())
-                if {p.resolve() for p in self.watched_paths()} != targets:
+                if watch_targets(self.watched_paths())[0] != targets:
                     break  # the workspace root changed: watch the new paths

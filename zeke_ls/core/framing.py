@@ -90,8 +90,8 @@ class Framer:
     # --- headers ------------------------------------------------------------------------------
 
     def _headers(self) -> list[Frame]:
-        stripped = self._buffer.lstrip(b"\r\n \t")
-        if len(stripped) != len(self._buffer):
+        if self._buffer[:1] in (b"\r", b"\n", b" ", b"\t"):  # blank lines between messages
+            stripped = self._buffer.lstrip(b"\r\n \t")
             del self._buffer[: len(self._buffer) - len(stripped)]
         if not self._buffer:
             return []
@@ -139,7 +139,9 @@ class Framer:
         assert self._length is not None
         window = min(len(self._buffer), self._length)
         start = max(self._scanned - 64, 0)  # a header may straddle two reads
-        intruder = _HEADER_IN_BODY.search(self._buffer, start, window + 64)
+        intruder = None
+        if any(self._buffer.find(word, start, window + 64) >= 0 for word in (b"ength", b"ENGTH")):
+            intruder = _HEADER_IN_BODY.search(self._buffer, start, window + 64)  # rarely runs
         if intruder is not None and intruder.start() < self._length:
             body, declared = bytes(self._buffer[: intruder.start()]), self._length
             self._reset(intruder.start())

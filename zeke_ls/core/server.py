@@ -120,10 +120,10 @@ class ZekeProtocol(LanguageServerProtocol):
         """One framed body from our own reader: checked (see core/envelope.py), then
         structured and handled as pygls would."""
         message, error = parse_body(body)
-        if error is not None or message is None:
-            if error is not None:
-                log.warning("rejected a message: %s", error["error"]["message"][:200])
-                self._send_data(error)
+        if message is None:
+            assert error is not None
+            log.warning("rejected a message: %s", error["error"]["message"][:200])
+            self._send_data(error)
             return
         try:
             self.handle_message(self.structure_message(message))

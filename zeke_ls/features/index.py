@@ -9,6 +9,7 @@ the definitions near the cursor, which completion picks up without doing index w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -127,10 +128,19 @@ async def watch(service: IndexService) -> None:
 
     await service.built.wait()
     roots = [entry.root for entry in service.roots]
+    # The folders the one walker enters, each watched on its own: a recursive watch would
+    # also cover ignored trees (.venv, node_modules) and follow symlinks out of the roots.
+    folders = await asyncio.to_thread(watched_folders, roots)
     async for changes in watchfiles.awatch(
-        *roots, watch_filter=wanted, debounce=300, recursive=True
+        *folders, watch_filter=wanted, debounce=300, recursive=False
     ):
         await service.refresh(sorted({Path(path) for _, path in changes}))
+
+
+def watched_folders(roots: list[Path]) -> list[str]:
+    from zeke_ls.workspace.files import walk
+
+    return sorted({str(root) for root in roots} | {str(path.parent) for path in walk(roots)})
 
 
 def follow(server: ZekeServer, event: str, params: Any) -> None:

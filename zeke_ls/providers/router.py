@@ -300,7 +300,7 @@ class Router:
                     if not streamed:
                         latency = (time.perf_counter() - started) * 1000
                         self._note_success(attempt, latency, endpoint.url)
-                    delta.text = scrub.scrub(delta.text) if delta.text else delta.text
+                    delta.text = scrub.scrub_known(delta.text) if delta.text else delta.text
                     streamed.append(delta.text)
                     usage = delta.usage or usage
                     yield delta
@@ -345,10 +345,10 @@ class Router:
 def learn_secrets(config: ZekeConfig) -> None:
     """Every key the config puts in effect, so that any provider's echo of any of them is
     scrubbed, even before that key was ever sent."""
-    sections = [config.api, *config.providers.values()]
-    for section in sections:
+    references = [config.api.api_key, *(p.api_key for p in config.providers.values())]
+    for reference in references:
         try:
-            scrub.remember(resolve_secret(getattr(section, "api_key", None)))
+            scrub.remember(resolve_secret(reference))
         except SecretError:
             continue
 

@@ -3,7 +3,8 @@ them from text.
 
 A provider may echo a key anywhere: an error body, an in-stream error event, a proxy's HTML
 page. So every `ProviderError` message is scrubbed when it is built, streamed text is
-scrubbed as it leaves the router, and every log record is scrubbed as it is formatted (the
+scrubbed of known keys as it leaves the router (per delta: a key split across two deltas
+is not caught there), and every log record is scrubbed as it is formatted (the
 file, stderr and `window/logMessage` share the formatter). Keys are learnt from the config in
 effect (every `api_key`, resolved) before any request is sent, so a key echoed by another
 provider's error is caught too. The book is process-wide because logging is.
@@ -37,10 +38,16 @@ class SecretBook:
                 self._secrets = self._secrets | fresh
 
     def scrub(self, text: str) -> str:
+        """Known secrets and anything shaped like a key: for errors and logs."""
+        return KEY_PATTERN.sub(MASK, self.scrub_known(text))
+
+    def scrub_known(self, text: str) -> str:
+        """Known secrets only: for model output, where key-shaped words are ordinary code
+        (`task-runner` would match `sk-...`)."""
         for secret in sorted(self._secrets, key=len, reverse=True):  # longest first
             if secret in text:
                 text = text.replace(secret, MASK)
-        return KEY_PATTERN.sub(MASK, text)
+        return text
 
 
 SECRETS = SecretBook()
@@ -52,6 +59,10 @@ def remember(*values: str | None) -> None:
 
 def scrub(text: str) -> str:
     return SECRETS.scrub(text)
+
+
+def scrub_known(text: str) -> str:
+    return SECRETS.scrub_known(text)
 
 
 class ScrubbingFormatter(logging.Formatter):

@@ -3,6 +3,7 @@ embedded Glyph) decides "inside the roots?" here, after resolving `..` and symli
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,3 +37,20 @@ def relative_name(path: Path, roots: Sequence[Path]) -> str:
 def looks_binary(data: bytes) -> bool:
     """Text files have no NUL bytes in their first block."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def read_confined(path: Path, roots: Sequence[Path], max_bytes: int) -> bytes | None:
+    """The bytes of a regular file inside the roots, at most `max_bytes`; None if it is
+    outside, too big or unreadable. Resolved at read time and opened without following a
+    symlink, so a file swapped for a link since it was listed is refused."""
+    real = resolve_in_roots(path, roots)
+    if real is None:
+        return None
+    try:
+        fd = os.open(real, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size > max_bytes:
+            return None
+        return handle.read(max_bytes + 1)

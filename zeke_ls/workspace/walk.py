@@ -14,13 +14,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zeke_ls.workspace.paths import looks_binary
+from zeke_ls.workspace.paths import looks_binary, read_confined
 
 SKIP_DIRS = {".git", ".hg", ".svn"}
 
 
-def glob_regex(pattern: str, anchored: bool) -> re.Pattern[str]:
-    """A gitignore/glob pattern as a regex over '/'-separated relative paths."""
+def glob_regex(pattern: str, anchored: bool, subtree: bool = True) -> re.Pattern[str]:
+    """A gitignore/glob pattern as a regex over '/'-separated relative paths; with `subtree`
+    (gitignore's rule) a match of a directory covers everything under it."""
     out, i = [], 0
     while i < len(pattern):
         if pattern.startswith("**/", i):
@@ -43,7 +44,8 @@ def glob_regex(pattern: str, anchored: bool) -> re.Pattern[str]:
             out.append(re.escape(pattern[i]))
             i += 1
     prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(f"^{prefix}{''.join(out)}(?:/.*)?$")
+    suffix = "(?:/.*)?" if subtree else ""
+    return re.compile(f"^{prefix}{''.join(out)}{suffix}$")
 
 
 @dataclass
@@ -178,19 +180,18 @@ def search_in(
     for rel in files:
         if not matches_globs(rel, patterns):
             continue
-        for hit in _search_file(root / rel, rel, pattern, max_bytes):
+        for hit in _search_file(root, rel, pattern, max_bytes):
             if len(hits) >= limit:
                 return hits, True
             hits.append(hit)
     return hits, False
 
 
-def _search_file(path: Path, rel: str, pattern: re.Pattern[str], max_bytes: int) -> Iterator[Hit]:
-    try:
-        if path.stat().st_size > max_bytes:
-            return
-        data = path.read_bytes()
-    except OSError:
+def _search_file(root: Path, rel: str, pattern: re.Pattern[str], max_bytes: int) -> Iterator[Hit]:
+    """Read only a file still inside the root (resolved now: the walk, or ripgrep's list,
+    may be stale by the time it is read)."""
+    data = read_confined(root / rel, [root], max_bytes)
+    if data is None:
         return
     if looks_binary(data):
         return
