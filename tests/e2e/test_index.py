@@ -97,7 +97,7 @@ async def test_completion_prompt_gets_definition_from_another_file(tmp_path, fak
         result = await client.text_document_inline_completion_async(
             types.InlineCompletionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri),
-                position=types.Position(line=4, character=24),
+                position=types.Position(line=4, character=25),  # after "scale_polygon("
                 context=AUTO,
             )
         )
