@@ -113,3 +113,14 @@ def test_local_window_starts_on_the_grid_and_caps_the_suffix():
         typed, resolve_cursor(typed, 60, 1), path="m.py", language="python", budget=300
     )
     assert local_window(again)[0].split("\n", 1)[0] == prefix.split("\n", 1)[0]
+
+
+def test_a_truncated_gguf_is_a_clear_error_not_a_crash(tmp_path):
+    from zeke_ls.providers.gguf import GGUFError, read_gguf
+    from zeke_ls.providers.llamacpp import local_gguf_info
+
+    stub = tmp_path / "stub.gguf"
+    stub.write_bytes(b"GGUF stand-in")
+    with pytest.raises(GGUFError, match="truncated"):
+        read_gguf(str(stub))
+    assert local_gguf_info(str(stub)) is None

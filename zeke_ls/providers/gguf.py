@@ -67,7 +67,10 @@ class _Reader:
         self.data, self.pos = data, 0
 
     def unpack(self, fmt: str) -> object:
-        (value,) = struct.unpack_from("<" + fmt, self.data, self.pos)
+        try:
+            (value,) = struct.unpack_from("<" + fmt, self.data, self.pos)
+        except struct.error:  # a truncated or corrupt file
+            raise GGUFError(f"truncated GGUF metadata at byte {self.pos}") from None
         self.pos += struct.calcsize("<" + fmt)
         return value
 
@@ -78,7 +81,7 @@ class _Reader:
         return raw.decode("utf-8", "replace")
 
     def skip_string(self) -> None:
-        self.pos += 8 + int(struct.unpack_from("<Q", self.data, self.pos)[0])
+        self.pos += int(self.unpack("Q"))  # type: ignore[call-overload]
 
     def value(self, kind: int, keep: bool) -> object:
         if kind in _SCALARS:
