@@ -119,7 +119,7 @@ def build_cases(count: int, seed: int = 16) -> list[Case]:
             line, column = rng.choice(cuts)
             lines = source.split("\n")
             expected = lines[line][column:]
-            cut = lines[:line] + [lines[line][:column]] + lines[line + 1 :]
+            cut = [*lines[:line], lines[line][:column], *lines[line + 1 :]]
             name = f"{pool}:{path.parent.name}/{path.name}:{line + 1}"
             cases.append(Case(name, "\n".join(cut), line, column, expected, source))
             taken += 1
@@ -150,7 +150,7 @@ def classify(case: Case, shown: str) -> str | None:
 
 def _parses(case: Case, shown: str) -> bool:
     lines = case.text.split("\n")
-    accepted = "\n".join(lines[: case.line] + [lines[case.line] + shown] + lines[case.line + 1 :])
+    accepted = "\n".join([*lines[: case.line], lines[case.line] + shown, *lines[case.line + 1 :]])
     try:
         ast.parse(accepted)
     except (SyntaxError, ValueError):
