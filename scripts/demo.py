@@ -313,6 +313,12 @@ def edit_problem(before: list[str], after: list[str]) -> str | None:
         return f"functions disappeared: {', '.join(sorted(wanted - set(defs)))}"
     if "cheapest" not in defs or ast.get_docstring(defs["cheapest"]) is None:
         return "cheapest still has no docstring"
+    old = {n.name: n for n in ast.walk(ast.parse("\n".join(before)))
+           if isinstance(n, ast.FunctionDef)}
+    for name, node in defs.items():
+        body = node.body[1:] if name == "cheapest" else node.body
+        if name in old and [ast.dump(b) for b in body] != [ast.dump(b) for b in old[name].body]:
+            return f"the code of {name} changed too, beyond the docstring that was asked for"
     return None
 
 
@@ -331,6 +337,8 @@ def chat(driver: Any, timeout: float) -> str:
     answer = final.rsplit("## Zeke", 1)[-1].strip()
     if driver.lua("return require('zeke.chat').busy()") or not answer or "**error:**" in answer:
         raise AssertionError(f"no complete answer: {answer!r}")
+    if "price" not in answer.lower() and "total" not in answer.lower():
+        raise AssertionError(f"the answer is not about total_price: {answer[:200]!r}")
     driver.nvim.command("wincmd p")
     return f"the transcript grew in {len(states)} steps; answer:\n{answer[:400]}"
 
