@@ -75,3 +75,11 @@ def test_brackets_and_strings_that_break_the_line():
 def test_through_postprocess():
     assert postprocess("# -*- coding: utf-8 -*-\n", RETURN) is None
     assert postprocess("name<|endoftext|>", RETURN) == "name"
+
+
+def test_a_tail_cut_by_max_tokens_is_dropped():
+    body = ctx_at("def f(items):\n    \n", 1, 4)
+    answer = "total = 0\n    for item in items:\n        total += item\n    if total > (1,"
+    assert guard(answer, body) == "total = 0\n    for item in items:\n        total += item"
+    assert guard("if x:", ctx_at("def f(x):\n    \n", 1, 4)) == "if x:"  # single line: kept
+    assert guard("for item in items:\n        print(", body) is None

@@ -58,6 +58,7 @@ def doctor_report(store: ConfigStore, probe: bool, timeout_s: float) -> dict[str
         "endpoints": [e.to_json() for e in endpoints],
         "probed": probe and usable,
         "usable": usable,
+        "advice": advice(config, all_routes(config)),
     }
     if endpoints and not any(e.reachable for e in endpoints):
         report["usable"] = False
@@ -65,6 +66,15 @@ def doctor_report(store: ConfigStore, probe: bool, timeout_s: float) -> dict[str
     elif not usable:
         report["reason"] = "the config has errors"
     return report
+
+
+def advice(config: ZekeConfig, routes: list[Any]) -> list[str]:
+    """Plain words for what the config does not say: a toy model behind real features."""
+    from zeke_ls.providers.llamacpp import TOY_NOTE
+
+    section = config.providers.get("llamacpp")
+    uses_local = any("llamacpp" in json.dumps(route.to_json()) for route in routes)
+    return [TOY_NOTE] if uses_local and not (section and section.model_path) else []
 
 
 def run_doctor(config_path: str | None, as_json: bool, probe: bool, timeout_s: float) -> int:
@@ -99,6 +109,8 @@ def print_doctor(report: dict[str, Any]) -> None:
                 out.write(f"  UNREACHABLE  {e['url']} ({e['kind']}): {e['error']}\n")
     elif report["usable"]:
         out.write("\nendpoints: not probed (--no-probe)\n")
+    for note in report.get("advice", []):
+        out.write(f"\nnote: {note}\n")
     verdict = "usable" if report["usable"] else f"NOT usable: {report.get('reason', '')}"
     out.write(f"\nresult: config {verdict}\n")
 

