@@ -43,10 +43,13 @@ from zeke_ls.providers.base import ChatRequest, Delta
 def stamped_chat(count: int, gap_s: float):  # type: ignore[no-untyped-def]
     """A chat route whose every chunk carries the time it left the server."""
 
-    async def handler(fake: FakeProvider, request: Recorded, reply: Reply,
-                      writer: asyncio.StreamWriter) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Transfer-Encoding: chunked\r\n\r\n")
+    async def handler(
+        fake: FakeProvider, request: Recorded, reply: Reply, writer: asyncio.StreamWriter
+    ) -> None:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         base = {"id": "x", "object": "chat.completion.chunk", "model": "bench"}
         for _ in range(count):
             await asyncio.sleep(gap_s)
@@ -73,7 +76,8 @@ def serve_fake(chunks: int, gap_s: float, port_pipe: Connection) -> None:
 async def relay(chunks: int, gap_s: float) -> list[float]:
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("fork").Process(
-        target=serve_fake, args=(chunks, gap_s, child), daemon=True)
+        target=serve_fake, args=(chunks, gap_s, child), daemon=True
+    )
     server.start()
     url = parent.recv()
     delays: list[float] = []
@@ -87,7 +91,8 @@ async def relay(chunks: int, gap_s: float) -> list[float]:
                     arrivals.append((time.monotonic_ns(), params.text))
 
                 await client.protocol.send_request_async(
-                    "zeke/chat", {"message": "go", "includeContext": False, "tools": False})
+                    "zeke/chat", {"message": "go", "includeContext": False, "tools": False}
+                )
         for received, text in arrivals:
             sent = int(text.rstrip(";"))
             delays.append((received - sent) / 1e6)
@@ -107,8 +112,12 @@ def serve_minimal_relay() -> None:
 
     @server.feature("relay/chat")
     async def chat(params: Any) -> dict[str, Any]:
-        async with httpx.AsyncClient() as client, client.stream(
-                "POST", f"{params.url}/v1/chat/completions", json={"stream": True}) as response:
+        async with (
+            httpx.AsyncClient() as client,
+            client.stream(
+                "POST", f"{params.url}/v1/chat/completions", json={"stream": True}
+            ) as response,
+        ):
             async for line in response.aiter_lines():
                 if line.startswith("data: {") and '"content"' in line:
                     text = json.loads(line[6:])["choices"][0]["delta"]["content"]
@@ -125,15 +134,19 @@ async def relay_floor(chunks: int, gap_s: float) -> list[float]:
 
     parent, child = multiprocessing.Pipe()
     fake = multiprocessing.get_context("fork").Process(
-        target=serve_fake, args=(chunks, gap_s, child), daemon=True)
+        target=serve_fake, args=(chunks, gap_s, child), daemon=True
+    )
     fake.start()
     url = parent.recv()
     arrivals: list[tuple[int, str]] = []
-    config = ClientServerConfig(server_command=[sys.executable, "-m", "bench.bench_chat",
-                                                "--serve-minimal-relay"])
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "bench.bench_chat", "--serve-minimal-relay"]
+    )
     client = await config.start()
     try:
-        await client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+        await client.initialize_session(
+            types.InitializeParams(capabilities=types.ClientCapabilities())
+        )
 
         @client.feature("zeke/chatDelta")
         def on_delta(params: Any) -> None:
@@ -155,13 +168,16 @@ async def http_floor(chunks: int, gap_s: float) -> list[float]:
 
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("fork").Process(
-        target=serve_fake, args=(chunks, gap_s, child), daemon=True)
+        target=serve_fake, args=(chunks, gap_s, child), daemon=True
+    )
     server.start()
     url = parent.recv()
     delays: list[float] = []
     try:
-        async with httpx.AsyncClient() as client, client.stream(
-                "POST", f"{url}/v1/chat/completions", json={"stream": True}) as response:
+        async with (
+            httpx.AsyncClient() as client,
+            client.stream("POST", f"{url}/v1/chat/completions", json={"stream": True}) as response,
+        ):
             async for line in response.aiter_lines():
                 received = time.monotonic_ns()
                 if line.startswith("data: {") and '"content"' in line:
@@ -224,8 +240,10 @@ def make_files(root: Path, count: int, size: int) -> list[Path]:
 
 def pack_set(context: ContextSet, counter: TokenCounter, budget: int) -> tuple[float, int, int]:
     started = time.perf_counter()
-    pieces = [Piece(item.id, item.kind, item.label(context.roots()), context.item_text(item))
-              for item in context.items.values()]
+    pieces = [
+        Piece(item.id, item.kind, item.label(context.roots()), context.item_text(item))
+        for item in context.items.values()
+    ]
     packed = pack(pieces, budget, counter)
     for piece in pieces:  # contextList reports every item's count
         counter.count(piece.text)
@@ -251,8 +269,15 @@ def packing(files: int, budget: int) -> dict[str, Any]:
         started = time.perf_counter()
         tokens = sum(len(encode(t)) for t in texts)
         tiktoken_ms = (time.perf_counter() - started) * 1000
-    return {"bytes": total_bytes, "tokens": tokens, "cold": cold, "warm": warm,
-            "tiktoken": tiktoken_ms, "included": included, "dropped": dropped}
+    return {
+        "bytes": total_bytes,
+        "tokens": tokens,
+        "cold": cold,
+        "warm": warm,
+        "tiktoken": tiktoken_ms,
+        "included": included,
+        "dropped": dropped,
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -262,9 +287,12 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=2000)
-    parser.add_argument("--gap-ms", type=float, default=5.0,
-                        help="time between upstream chunks (5 ms = 200 chunks/s, faster than "
-                             "real models stream)")
+    parser.add_argument(
+        "--gap-ms",
+        type=float,
+        default=5.0,
+        help="time between upstream chunks (5 ms = 200 chunks/s, faster than real models stream)",
+    )
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--budget", type=int, default=32_000)
     parser.add_argument("--json", action="store_true")
@@ -280,25 +308,55 @@ def main() -> None:
     per_chunk_us = turn_cost(args.chunks)
     packed = packing(args.files, args.budget)
     rows = [
-        ("(a) relay: upstream chunk -> zeke/chatDelta at client", f"{len(delays)} chunks",
-         f"p50 {percentile(delays, 50):.3f} ms", f"p95 {percentile(delays, 95):.3f} ms"),
-        ("(a) floor: bare pygls relay (httpx -> notify)", f"{len(lsp_floor)} chunks",
-         f"p50 {percentile(lsp_floor, 50):.3f} ms", f"p95 {percentile(lsp_floor, 95):.3f} ms"),
-        ("(a) floor: same stream read by bare httpx", f"{len(floor)} chunks",
-         f"p50 {percentile(floor, 50):.3f} ms", f"p95 {percentile(floor, 95):.3f} ms"),
-        ("(a) chat turn's own work per chunk (in process)", f"{args.chunks} chunks",
-         f"{per_chunk_us:.1f} us", ""),
-        ("(b) pack cold (read + count + pack)",
-         f"{args.files} files, {packed['bytes'] / 1e6:.2f} MB, {packed['tokens']} tok",
-         f"{packed['cold']:.1f} ms", f"{packed['included']} in / {packed['dropped']} dropped"),
-        ("(b) repack after one file changed", "", f"{packed['warm']:.1f} ms",
-         f"{packed['warm'] / packed['cold']:.3f} x cold"),
+        (
+            "(a) relay: upstream chunk -> zeke/chatDelta at client",
+            f"{len(delays)} chunks",
+            f"p50 {percentile(delays, 50):.3f} ms",
+            f"p95 {percentile(delays, 95):.3f} ms",
+        ),
+        (
+            "(a) floor: bare pygls relay (httpx -> notify)",
+            f"{len(lsp_floor)} chunks",
+            f"p50 {percentile(lsp_floor, 50):.3f} ms",
+            f"p95 {percentile(lsp_floor, 95):.3f} ms",
+        ),
+        (
+            "(a) floor: same stream read by bare httpx",
+            f"{len(floor)} chunks",
+            f"p50 {percentile(floor, 50):.3f} ms",
+            f"p95 {percentile(floor, 95):.3f} ms",
+        ),
+        (
+            "(a) chat turn's own work per chunk (in process)",
+            f"{args.chunks} chunks",
+            f"{per_chunk_us:.1f} us",
+            "",
+        ),
+        (
+            "(b) pack cold (read + count + pack)",
+            f"{args.files} files, {packed['bytes'] / 1e6:.2f} MB, {packed['tokens']} tok",
+            f"{packed['cold']:.1f} ms",
+            f"{packed['included']} in / {packed['dropped']} dropped",
+        ),
+        (
+            "(b) repack after one file changed",
+            "",
+            f"{packed['warm']:.1f} ms",
+            f"{packed['warm'] / packed['cold']:.3f} x cold",
+        ),
         ("(b) tiktoken alone, same text", "", f"{packed['tiktoken']:.1f} ms", ""),
     ]
     if args.json:
-        print(json.dumps({"relay_p50_ms": percentile(delays, 50),
-                          "relay_p95_ms": percentile(delays, 95),
-                          "turn_us_per_chunk": per_chunk_us, **packed}))
+        print(
+            json.dumps(
+                {
+                    "relay_p50_ms": percentile(delays, 50),
+                    "relay_p95_ms": percentile(delays, 95),
+                    "turn_us_per_chunk": per_chunk_us,
+                    **packed,
+                }
+            )
+        )
         return
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:

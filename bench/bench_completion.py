@@ -44,14 +44,21 @@ def cursor_line(lines: int) -> int:
     return (lines // 2) | 1  # a `    return ...` line
 
 
-def edit(client: LanguageClient, uri: str, line: int, old_len: int, text: str,
-         version: int) -> None:
+def edit(
+    client: LanguageClient, uri: str, line: int, old_len: int, text: str, version: int
+) -> None:
     """Replace the cursor line's text, as a keystroke would, so that no cache can answer."""
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, 0), types.Position(line, old_len)),
-            text=text)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(line, 0), types.Position(line, old_len)),
+                    text=text,
+                )
+            ],
+        )
+    )
 
 
 def stats(samples: list[float]) -> tuple[float, float]:
@@ -91,17 +98,24 @@ class Typist:
 
 
 async def inline(client: LanguageClient, uri: str, line: int, character: int) -> Any:
-    return await client.text_document_inline_completion_async(types.InlineCompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line, character),
-        context=types.InlineCompletionContext(
-            trigger_kind=types.InlineCompletionTriggerKind.Automatic)))
+    return await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line, character),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+        )
+    )
 
 
 async def menu(client: LanguageClient, uri: str, line: int, character: int) -> Any:
-    return await client.text_document_completion_async(types.CompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line, character)))
+    return await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line, character),
+        )
+    )
 
 
 def has_items(result: Any) -> bool:
@@ -113,9 +127,14 @@ def has_items(result: Any) -> bool:
 
 
 async def floor_openai(url: str, text: str, lines: int, count: int) -> list[float]:
-    line_start = sum(len(x) for x in text.splitlines(True)[:cursor_line(lines)])
-    body = {"model": "fake-fast", "prompt": text[:line_start][-6000:], "suffix": "\n",
-            "stream": True, "max_tokens": 128}
+    line_start = sum(len(x) for x in text.splitlines(True)[: cursor_line(lines)])
+    body = {
+        "model": "fake-fast",
+        "prompt": text[:line_start][-6000:],
+        "suffix": "\n",
+        "stream": True,
+        "max_tokens": 128,
+    }
     samples = []
     async with httpx.AsyncClient() as client:
         for _ in range(count):
@@ -156,24 +175,44 @@ def tabby_fake() -> FakeProvider:
     fake.routes.clear()
 
     async def health(f: FakeProvider, r: Recorded, reply: Reply, w: asyncio.StreamWriter) -> None:
-        await send_json(w, 200, {"model": "FakeCoder", "device": "cpu", "arch": "x86_64",
-                                 "cpu_info": "fake", "cpu_count": 1, "cuda_devices": [],
-                                 "version": {"git_describe": "v0.20.0", "build_date": "",
-                                             "build_timestamp": "", "git_sha": ""}})
+        await send_json(
+            w,
+            200,
+            {
+                "model": "FakeCoder",
+                "device": "cpu",
+                "arch": "x86_64",
+                "cpu_info": "fake",
+                "cpu_count": 1,
+                "cuda_devices": [],
+                "version": {
+                    "git_describe": "v0.20.0",
+                    "build_date": "",
+                    "build_timestamp": "",
+                    "git_sha": "",
+                },
+            },
+        )
 
     async def setting(f: FakeProvider, r: Recorded, reply: Reply, w: asyncio.StreamWriter) -> None:
         await send_json(w, 200, {"disable_client_side_telemetry": True})
 
-    async def complete(f: FakeProvider, r: Recorded, reply: Reply,
-                       w: asyncio.StreamWriter) -> None:
-        await send_json(w, 200, {"id": f"cmpl-{len(f.requests)}",
-                                 "choices": [{"index": 0, "text": SUGGESTION}]})
+    async def complete(f: FakeProvider, r: Recorded, reply: Reply, w: asyncio.StreamWriter) -> None:
+        await send_json(
+            w, 200, {"id": f"cmpl-{len(f.requests)}", "choices": [{"index": 0, "text": SUGGESTION}]}
+        )
 
     async def events(f: FakeProvider, r: Recorded, reply: Reply, w: asyncio.StreamWriter) -> None:
         await send_json(w, 200, {})
 
-    fake.routes.update({("GET", "/v1/health"): health, ("GET", "/v1beta/server_setting"): setting,
-                        ("POST", "/v1/completions"): complete, ("POST", "/v1/events"): events})
+    fake.routes.update(
+        {
+            ("GET", "/v1/health"): health,
+            ("GET", "/v1beta/server_setting"): setting,
+            ("POST", "/v1/completions"): complete,
+            ("POST", "/v1/events"): events,
+        }
+    )
     return fake.start()
 
 
@@ -187,18 +226,26 @@ async def tabby_typist(tabby_dir: Path, url: str, lines: int) -> AsyncIterator[T
         (config_dir / "config.toml").write_text(
             f'[server]\nendpoint = "{url}"\ntoken = "fake-token"\n\n'
             '[completion.debounce]\nmode = "fixed"\ninterval = 0\n\n'
-            '[anonymousUsageTracking]\ndisable = true\n', encoding="utf-8")
+            "[anonymousUsageTracking]\ndisable = true\n",
+            encoding="utf-8",
+        )
         cli = tabby_dir / "node_modules" / "tabby-agent" / "dist" / "cli.js"
-        config = ClientServerConfig(server_command=["node", str(cli), "--lsp", "--stdio"],
-                                    server_env={**os.environ, "HOME": str(home)})
+        config = ClientServerConfig(
+            server_command=["node", str(cli), "--lsp", "--stdio"],
+            server_env={**os.environ, "HOME": str(home)},
+        )
         client = await config.start()
         workspace = home / "workspace"
         workspace.mkdir()
-        await client.initialize_session(types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            root_uri=from_fs_path(str(workspace)),
-            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(workspace)) or "",
-                                                     name="ws")]))
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=types.ClientCapabilities(),
+                root_uri=from_fs_path(str(workspace)),
+                workspace_folders=[
+                    types.WorkspaceFolder(uri=from_fs_path(str(workspace)) or "", name="ws")
+                ],
+            )
+        )
         try:
             uri = open_document(client, workspace / "bench.py", source(lines))
             await asyncio.sleep(1.0)  # let it finish its health check
@@ -208,12 +255,17 @@ async def tabby_typist(tabby_dir: Path, url: str, lines: int) -> AsyncIterator[T
             await client.stop()
 
 
-async def measure_size(fake: FakeProvider, tabby: FakeProvider | None, tabby_dir: Path | None,
-                       lines: int, count: int) -> list[tuple[str, str, list[float]]]:
+async def measure_size(
+    fake: FakeProvider, tabby: FakeProvider | None, tabby_dir: Path | None, lines: int, count: int
+) -> list[tuple[str, str, list[float]]]:
     """All paths for one file size, interleaved in ROUNDS rounds after a warm-up."""
-    names = ["direct HTTP to fake /v1/completions (floor)",
-             "zeke_ls textDocument/inlineCompletion", "zeke_ls textDocument/completion",
-             "direct HTTP to fake Tabby /v1/completions", "tabby-agent textDocument/completion"]
+    names = [
+        "direct HTTP to fake /v1/completions (floor)",
+        "zeke_ls textDocument/inlineCompletion",
+        "zeke_ls textDocument/completion",
+        "direct HTTP to fake Tabby /v1/completions",
+        "tabby-agent textDocument/completion",
+    ]
     samples: dict[str, list[float]] = {name: [] for name in names}
     async with AsyncExitStack() as stack:
         zeke = await stack.enter_async_context(zeke_typist(fake, lines))
@@ -223,8 +275,11 @@ async def measure_size(fake: FakeProvider, tabby: FakeProvider | None, tabby_dir
         text = source(lines)
         for round_number in range(ROUNDS + 1):
             n = 10 if round_number == 0 else count // ROUNDS
-            batch = {names[0]: await floor_openai(fake.url, text, lines, n),
-                     names[1]: await zeke.many(inline, n), names[2]: await zeke.many(menu, n)}
+            batch = {
+                names[0]: await floor_openai(fake.url, text, lines, n),
+                names[1]: await zeke.many(inline, n),
+                names[2]: await zeke.many(menu, n),
+            }
             if other is not None and tabby is not None:
                 batch[names[3]] = await floor_tabby(tabby.url, n)
                 batch[names[4]] = await other.many(menu, n)
@@ -237,8 +292,9 @@ async def measure_size(fake: FakeProvider, tabby: FakeProvider | None, tabby_dir
 # --- typing burst -----------------------------------------------------------------------------
 
 
-async def typing_burst(fake: FakeProvider, keystrokes: int = 30, gap_s: float = 0.03,
-                       answer_s: float = 0.2) -> dict[str, Any]:
+async def typing_burst(
+    fake: FakeProvider, keystrokes: int = 30, gap_s: float = 0.03, answer_s: float = 0.2
+) -> dict[str, Any]:
     """One request per keystroke against a provider taking `answer_s` to answer."""
     fake.reset()
     fake.default = Reply(chunks=[SUGGESTION], first_delay_s=answer_s)
@@ -301,16 +357,19 @@ async def main(count: int, tabby_dir: Path | None) -> None:
     print_table(rows, count, burst)
 
 
-def print_table(rows: list[tuple[str, str, list[float]]], count: int,
-                burst: dict[str, Any]) -> None:
+def print_table(
+    rows: list[tuple[str, str, list[float]]], count: int, burst: dict[str, Any]
+) -> None:
     print(f"\nRound trip, {count} requests each, fake provider answering instantly\n")
     print(f"| {'path':<45} | {'lines':>5} | {'p50 ms':>7} | {'p95 ms':>7} |")
     print(f"|{'-' * 47}|{'-' * 7}:|{'-' * 9}:|{'-' * 9}:|")
     for name, lines, samples in rows:
         p50, p95 = stats(samples)
         print(f"| {name:<45} | {lines:>5} | {p50:>7.2f} | {p95:>7.2f} |")
-    print("\nTyping burst: 30 keystrokes 30 ms apart, one inlineCompletion each, provider "
-          "answering after 200 ms\n")
+    print(
+        "\nTyping burst: 30 keystrokes 30 ms apart, one inlineCompletion each, provider "
+        "answering after 200 ms\n"
+    )
     for key, value in burst.items():
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         print(f"| {key:<22} | {shown:>8} |")
@@ -319,8 +378,12 @@ def print_table(rows: list[tuple[str, str, list[float]]], count: int,
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--tabby", type=Path, default=Path(".cache/tabby"),
-                        help="directory holding node_modules/tabby-agent")
+    parser.add_argument(
+        "--tabby",
+        type=Path,
+        default=Path(".cache/tabby"),
+        help="directory holding node_modules/tabby-agent",
+    )
     args = parser.parse_args()
     found = (args.tabby / "node_modules" / "tabby-agent" / "dist" / "cli.js").exists()
     if not found:

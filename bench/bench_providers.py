@@ -53,13 +53,15 @@ def serve_fake(chunks: int, port_pipe: Connection) -> None:
     fake.stop()
 
 
-async def plain(client: httpx.AsyncClient, url: str, model: str,
-                headers: dict[str, str] | None = None) -> Timing:
+async def plain(
+    client: httpx.AsyncClient, url: str, model: str, headers: dict[str, str] | None = None
+) -> Timing:
     """The floor: the least a client must do to stream the answer (raw bytes, no SSE parser)."""
     started = time.perf_counter()
     first = 0.0
-    async with client.stream("POST", url, json=BODY | {"model": model},
-                             headers=headers or {}) as response:
+    async with client.stream(
+        "POST", url, json=BODY | {"model": model}, headers=headers or {}
+    ) as response:
         async for chunk in response.aiter_raw():
             if not first and b'"content":' in chunk and b'"content": ""' not in chunk:
                 first = time.perf_counter() - started
@@ -83,13 +85,17 @@ def router_for(text: str) -> Router:
 
 
 def direct_config(fake_url: str) -> str:
-    return ('[aliases]\ncode-fast = "openai:fake-fast"\n'
-            f'[providers.openai]\nbase_url = "{fake_url}/v1"\n')
+    return (
+        '[aliases]\ncode-fast = "openai:fake-fast"\n'
+        f'[providers.openai]\nbase_url = "{fake_url}/v1"\n'
+    )
 
 
 def gateway_config(proxy_url: str) -> str:
-    return (f'[api]\nbase_url = "{proxy_url}/v1"\napi_key = "{MASTER_KEY}"\n'
-            '[aliases]\ncode-fast = "openai:fake-fast"\n')
+    return (
+        f'[api]\nbase_url = "{proxy_url}/v1"\napi_key = "{MASTER_KEY}"\n'
+        '[aliases]\ncode-fast = "openai:fake-fast"\n'
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -101,22 +107,31 @@ def report(results: dict[str, list[Timing]]) -> str:
     base_ttft = statistics.median(t for t, _ in results["plain"])
     base_total = statistics.median(t for _, t in results["plain"])
     added: dict[str, tuple[float, float]] = {}
-    rows = ["| way | n | TTFT p50 ms | TTFT p95 ms | total p50 ms | total p95 ms "
-            "| added TTFT p50 ms | added total p50 ms |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| way | n | TTFT p50 ms | TTFT p95 ms | total p50 ms | total p95 ms "
+        "| added TTFT p50 ms | added total p50 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for way, timings in results.items():
         ttft = [t * 1000 for t, _ in timings]
         total = [t * 1000 for _, t in timings]
-        add = (statistics.median(ttft) - base_ttft * 1000,
-               statistics.median(total) - base_total * 1000)
+        add = (
+            statistics.median(ttft) - base_ttft * 1000,
+            statistics.median(total) - base_total * 1000,
+        )
         added[way] = add
-        rows.append(f"| {way} | {len(timings)} | {statistics.median(ttft):.2f} | "
-                    f"{percentile(ttft, 0.95):.2f} | {statistics.median(total):.2f} | "
-                    f"{percentile(total, 0.95):.2f} | {add[0]:+.2f} | {add[1]:+.2f} |")
+        rows.append(
+            f"| {way} | {len(timings)} | {statistics.median(ttft):.2f} | "
+            f"{percentile(ttft, 0.95):.2f} | {statistics.median(total):.2f} | "
+            f"{percentile(total, 0.95):.2f} | {add[0]:+.2f} | {add[1]:+.2f} |"
+        )
     if "litellm" in added and added["litellm"][0] > 0:
         ratio_ttft = added["router"][0] / added["litellm"][0]
         ratio_total = added["router"][1] / added["litellm"][1]
-        rows.append(f"\nrouter overhead / litellm overhead (p50): TTFT {ratio_ttft:.3f}, "
-                    f"total {ratio_total:.3f} (goal < 0.1)")
+        rows.append(
+            f"\nrouter overhead / litellm overhead (p50): TTFT {ratio_ttft:.3f}, "
+            f"total {ratio_total:.3f} (goal < 0.1)"
+        )
     return "\n".join(rows)
 
 
@@ -132,8 +147,9 @@ async def run(requests: int, fake_url: str, proxy: LiteLLMProxy | None) -> dict[
         if proxy is not None:
             gateway = router_for(gateway_config(proxy.url))
             auth = {"Authorization": f"Bearer {MASTER_KEY}"}
-            ways["litellm"] = lambda: plain(client, proxy.url + "/v1/chat/completions",
-                                            "code-fast", auth)
+            ways["litellm"] = lambda: plain(
+                client, proxy.url + "/v1/chat/completions", "code-fast", auth
+            )
             ways["router+litellm"] = lambda: through_router(gateway, "code-fast")
         results: dict[str, list[Timing]] = {name: [] for name in ways}
         for _ in range(10):  # warm up connections and code paths

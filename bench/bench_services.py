@@ -56,8 +56,10 @@ async def run(root: Path, pattern: str) -> None:
                 elapsed = time.perf_counter() - started
     finally:
         fake.stop()
-    print(f"workspace {root}: pinned {len(added['added'])} files matching {pattern!r} "
-          f"({len(added['skipped'])} skipped) in {elapsed:.2f} s")
+    print(
+        f"workspace {root}: pinned {len(added['added'])} files matching {pattern!r} "
+        f"({len(added['skipped'])} skipped) in {elapsed:.2f} s"
+    )
     print(f"zeke/status idle        {summary(idle)}")
     print(f"zeke/status during pin  {summary(during)}")
     print(f"ratio during/idle p50   {statistics.median(during) / statistics.median(idle):.2f}x")

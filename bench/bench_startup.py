@@ -18,8 +18,12 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"processId": None, "capabilities": {}, "rootUri": None}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"processId": None, "capabilities": {}, "rootUri": None},
+}
 
 
 def frame(message: dict) -> bytes:
@@ -42,15 +46,25 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-DID_OPEN = {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-    "uri": "file:///tmp/bench.py", "languageId": "python", "version": 1,
-    "text": "def add(a, b):\n    return a + b\n" * 200}}}
+DID_OPEN = {
+    "jsonrpc": "2.0",
+    "method": "textDocument/didOpen",
+    "params": {
+        "textDocument": {
+            "uri": "file:///tmp/bench.py",
+            "languageId": "python",
+            "version": 1,
+            "text": "def add(a, b):\n    return a + b\n" * 200,
+        }
+    },
+}
 
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    )
     assert proc.stdin and proc.stdout
     proc.stdin.write(frame(INIT))
     proc.stdin.flush()
@@ -85,7 +99,9 @@ def main() -> None:
         for name, command in servers.items():
             results[name].append(measure(command, env))
     print(f"start-up to initialize result and idle RSS, median of {args.runs} interleaved runs\n")
-    print("| server | initialize p50 (ms) | max (ms) | idle RSS (MiB) | RSS with a document (MiB) |")
+    print(
+        "| server | initialize p50 (ms) | max (ms) | idle RSS (MiB) | RSS with a document (MiB) |"
+    )
     print("|---|---|---|---|---|")
     medians = {}
     for name, rows in results.items():
@@ -93,10 +109,14 @@ def main() -> None:
         idle = statistics.median(m for _, m, _ in rows) / 1024
         with_document = statistics.median(m for _, _, m in rows) / 1024
         medians[name] = (statistics.median(times), idle, with_document)
-        print(f"| {name} | {medians[name][0]:.0f} | {max(times):.0f} | {idle:.1f} | {with_document:.1f} |")
+        print(
+            f"| {name} | {medians[name][0]:.0f} | {max(times):.0f} | {idle:.1f} | {with_document:.1f} |"
+        )
     zeke, base = medians["zeke_ls"], medians["minimal pygls"]
-    print(f"\nratio zeke_ls / minimal pygls: start-up {zeke[0] / base[0]:.2f}x, "
-          f"idle memory {zeke[1] / base[1]:.2f}x, with a document {zeke[2] / base[2]:.2f}x")
+    print(
+        f"\nratio zeke_ls / minimal pygls: start-up {zeke[0] / base[0]:.2f}x, "
+        f"idle memory {zeke[1] / base[1]:.2f}x, with a document {zeke[2] / base[2]:.2f}x"
+    )
 
 
 if __name__ == "__main__":

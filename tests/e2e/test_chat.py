@@ -43,8 +43,9 @@ async def test_conversation_continues_with_history(tmp_path, fake):
     fake.queue(Reply(chunks=["first answer"]), Reply(chunks=["second answer"]))
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         first = await rpc(client, "zeke/chat", {"message": "question one"})
-        second = await rpc(client, "zeke/chat", {"chatId": first["chatId"],
-                                                 "message": "question two"})
+        second = await rpc(
+            client, "zeke/chat", {"chatId": first["chatId"], "message": "question two"}
+        )
         history = await rpc(client, "zeke/chatHistory", {"chatId": first["chatId"]})
         cleared = await rpc(client, "zeke/chatClear", {"chatId": first["chatId"]})
         with pytest.raises(Exception, match="unknown chat id"):
@@ -54,7 +55,11 @@ async def test_conversation_continues_with_history(tmp_path, fake):
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert sent[1]["content"] == "question one" and sent[2]["content"] == "first answer"
     assert [m["content"] for m in history["messages"]] == [
-        "question one", "first answer", "question two", "second answer"]
+        "question one",
+        "first answer",
+        "question two",
+        "second answer",
+    ]
     assert cleared == {"cleared": [first["chatId"]]}
 
 
@@ -94,23 +99,42 @@ async def test_bad_input_gives_clear_errors_and_the_daemon_stays_up(tmp_path, fa
         path = tmp_path / "workspace" / "a.py"
         uri = open_document(client, path, "x = 1\ny = 2\n")
         with pytest.raises(Exception, match="outside"):
-            await rpc(client, "zeke/chat", {"message": "/explain", "textDocument": {"uri": uri},
-                                            "range": {"start": {"line": 40, "character": 0},
-                                                      "end": {"line": 50, "character": 0}}})
+            await rpc(
+                client,
+                "zeke/chat",
+                {
+                    "message": "/explain",
+                    "textDocument": {"uri": uri},
+                    "range": {
+                        "start": {"line": 40, "character": 0},
+                        "end": {"line": 50, "character": 0},
+                    },
+                },
+            )
         gone = tmp_path / "workspace" / "gone.py"
         with pytest.raises(Exception, match="does not exist"):
-            await rpc(client, "zeke/chat", {"message": "/explain",
-                                            "textDocument": {"uri": gone.as_uri()},
-                                            "range": {"start": {"line": 0, "character": 0},
-                                                      "end": {"line": 1, "character": 0}}})
+            await rpc(
+                client,
+                "zeke/chat",
+                {
+                    "message": "/explain",
+                    "textDocument": {"uri": gone.as_uri()},
+                    "range": {
+                        "start": {"line": 0, "character": 0},
+                        "end": {"line": 1, "character": 0},
+                    },
+                },
+            )
         status = await rpc(client, "zeke/status")
     assert status["version"]
     assert fake.calls("/chat/completions") == []
 
 
 async def test_provider_failing_mid_stream_sends_error_delta_and_error_result(tmp_path, fake):
-    fake.queue(Reply(chunks=["good ", "then ", "broken"], fault="truncate", fault_after=2),
-               Reply(chunks=["still ", "alive"]))
+    fake.queue(
+        Reply(chunks=["good ", "then ", "broken"], fault="truncate", fault_after=2),
+        Reply(chunks=["still ", "alive"]),
+    )
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         deltas = collect(client, "zeke/chatDelta")
         with pytest.raises(Exception) as failure:
@@ -132,8 +156,10 @@ async def one_chat_per_connection(fake, request, reply, writer) -> None:
     connection just as the client reuses it (it reads the next request while its disconnect
     watcher still waits on the same stream), which fails a request at random under load; one
     connection per chat keeps this test about the daemon, not about that race."""
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                 b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
     for event in openai_chat_events(request.json["model"], reply):
         await asyncio.sleep(reply.chunk_delay_s)
         await write_chunk(writer, event)
@@ -143,11 +169,13 @@ async def one_chat_per_connection(fake, request, reply, writer) -> None:
 async def test_fifty_concurrent_chats(tmp_path, fake):
     fake.route("POST", "/v1/chat/completions")(one_chat_per_connection)
     fake.responder = lambda request: Reply(
-        chunks=[request.json["messages"][-1]["content"], " done"], chunk_delay_s=0.01)
+        chunks=[request.json["messages"][-1]["content"], " done"], chunk_delay_s=0.01
+    )
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         deltas = collect(client, "zeke/chatDelta")
-        results = await asyncio.gather(*(rpc(client, "zeke/chat", {"message": f"question {i}"})
-                                          for i in range(50)))
+        results = await asyncio.gather(
+            *(rpc(client, "zeke/chat", {"message": f"question {i}"}) for i in range(50))
+        )
     assert [r["message"]["content"] for r in results] == [f"question {i} done" for i in range(50)]
     assert len({r["chatId"] for r in results}) == 50
     for result in results:
@@ -161,10 +189,21 @@ async def test_tool_call_round_trip(tmp_path, fake):
     root.mkdir()
     (root / "notes.txt").write_text("the secret word is swordfish\n")
     fake.queue(
-        Reply(chunks=["Let me look. "], tool_calls=[
-            {"id": "call_1", "name": "read_file", "arguments": json.dumps({"path": "notes.txt"})},
-            {"id": "call_2", "name": "read_file", "arguments": json.dumps({"path": "/etc/passwd"})},
-        ]),
+        Reply(
+            chunks=["Let me look. "],
+            tool_calls=[
+                {
+                    "id": "call_1",
+                    "name": "read_file",
+                    "arguments": json.dumps({"path": "notes.txt"}),
+                },
+                {
+                    "id": "call_2",
+                    "name": "read_file",
+                    "arguments": json.dumps({"path": "/etc/passwd"}),
+                },
+            ],
+        ),
         Reply(chunks=["The word is swordfish."]),
     )
     async with zeke_session(tmp_path, loopback_config(fake.url), root=root) as client:
@@ -172,7 +211,10 @@ async def test_tool_call_round_trip(tmp_path, fake):
         result = await rpc(client, "zeke/chat", {"message": "what is the word?"})
     first, second = fake.calls("/chat/completions")
     assert [t["function"]["name"] for t in first.json["tools"]] == [
-        "read_file", "list_files", "search"]
+        "read_file",
+        "list_files",
+        "search",
+    ]
     tool_messages = [m for m in second.json["messages"] if m["role"] == "tool"]
     assert tool_messages[0]["tool_call_id"] == "call_1"
     assert "swordfish" in tool_messages[0]["content"]
@@ -187,8 +229,11 @@ async def test_tool_call_round_trip(tmp_path, fake):
 
 async def test_tool_loop_is_bounded(tmp_path, fake):
     call = {"id": "c", "name": "list_files", "arguments": "{}"}
-    fake.responder = lambda request: (Reply(chunks=["x"], tool_calls=[call])
-                                      if request.json.get("tools") else Reply(chunks=["final"]))
+    fake.responder = lambda request: (
+        Reply(chunks=["x"], tool_calls=[call])
+        if request.json.get("tools")
+        else Reply(chunks=["final"])
+    )
     config = loopback_config(fake.url, "[chat]\nmax_tool_steps = 2\n")
     async with zeke_session(tmp_path, config) as client:
         result = await rpc(client, "zeke/chat", {"message": "loop forever"})
@@ -203,12 +248,22 @@ async def test_slash_fix_sends_selection_and_diagnostics(tmp_path, fake):
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         source = "import os\nx = = 1\nprint(x)\n"
         uri = open_document(client, tmp_path / "workspace" / "m.py", source)
-        diagnostic = {"range": {"start": {"line": 1, "character": 4},
-                                "end": {"line": 1, "character": 5}},
-                      "severity": 1, "message": "invalid syntax", "source": "pyright"}
-        result = await rpc(client, "zeke/chat", {
-            "message": "/fix", "textDocument": {"uri": uri}, "diagnostics": [diagnostic],
-            "range": {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 0}}})
+        diagnostic = {
+            "range": {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 5}},
+            "severity": 1,
+            "message": "invalid syntax",
+            "source": "pyright",
+        }
+        result = await rpc(
+            client,
+            "zeke/chat",
+            {
+                "message": "/fix",
+                "textDocument": {"uri": uri},
+                "diagnostics": [diagnostic],
+                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 2, "character": 0}},
+            },
+        )
     prompt = fake.calls("/chat/completions")[0].json["messages"][-1]["content"]
     assert "line 2: error: invalid syntax (pyright)" in prompt
     assert "x = = 1" in prompt and "Fix the problems" in prompt
@@ -221,13 +276,16 @@ async def test_vanished_pinned_file_and_message_over_budget(tmp_path, fake):
     root.mkdir()
     pinned = root / "pinned.py"
     pinned.write_text("value = 42\n")
-    config = loopback_config(fake.url, """
+    config = loopback_config(
+        fake.url,
+        """
 [aliases.tiny]
 route = "openai:fake-tiny"
 context_window = 400
 [context]
 reserve_output_tokens = 100
-""")
+""",
+    )
     fake.default = Reply(chunks=["fine"])
     async with zeke_session(tmp_path, config, root=root) as client:
         changes = collect(client, "zeke/contextChanged")
@@ -239,7 +297,8 @@ reserve_output_tokens = 100
         listing = await rpc(client, "zeke/contextList")
     assert result["message"]["content"] == "fine"
     reported = [v["uri"] for v in result["context"]["vanished"]] + [
-        r["uri"] for c in changes for r in c["removed"]]
+        r["uri"] for c in changes for r in c["removed"]
+    ]
     assert pinned.as_uri() in reported
     assert "value = 42" not in fake.calls("/chat/completions")[0].json["messages"][0]["content"]
     assert getattr(refused.value, "code", None) == -32005

@@ -17,15 +17,19 @@ from tests.harness import daemon_env, loopback_config, open_document, rpc, zeke_
 
 AUTO = types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic)
 INVOKED = types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked)
-DS_BEGIN, DS_HOLE, DS_END = "<\uff5cfim\u2581begin\uff5c>", "<\uff5cfim\u2581hole\uff5c>", \
-    "<\uff5cfim\u2581end\uff5c>"
+DS_BEGIN, DS_HOLE, DS_END = (
+    "<\uff5cfim\u2581begin\uff5c>",
+    "<\uff5cfim\u2581hole\uff5c>",
+    "<\uff5cfim\u2581end\uff5c>",
+)
 PY = "def add(a, b):\n    return \n\n\nprint(add(1, 2))\n"
 
 
 def config(fake_url: str, route: str = "openai:fake-fast", extra: str = "") -> str:
     """The harness config, with `code-fast` (the completion alias) pointed at `route`."""
-    text = loopback_config(fake_url, "first_token_timeout_ms = 1500\nidle_timeout_ms = 1500\n"
-                           + extra)
+    text = loopback_config(
+        fake_url, "first_token_timeout_ms = 1500\nidle_timeout_ms = 1500\n" + extra
+    )
     return text.replace('code-fast = "openai:fake-fast"', f'code-fast = "{route}"')
 
 
@@ -37,9 +41,13 @@ def chat_config(fake_url: str) -> str:
 
 
 def inline(client, uri: str, line: int, character: int, context=AUTO):
-    return client.text_document_inline_completion_async(types.InlineCompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line=line, character=character), context=context))
+    return client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+            context=context,
+        )
+    )
 
 
 def here(line: int, character: int) -> types.Range:
@@ -68,14 +76,17 @@ async def test_typescript_range_counts_utf16_units(tmp_path, fake):
     assert fake.calls("/completions")[-1].json["prompt"].endswith('"😀"; const n = ')
 
 
-@pytest.mark.parametrize(("route", "override", "expected"), [
-    ("openai:deepseek-coder-6.7b-base", None, DS_BEGIN + "{p}" + DS_HOLE + "{s}" + DS_END),
-    ("openai:qwen2.5-coder-7b", None, "<|fim_prefix|>{p}<|fim_suffix|>{s}<|fim_middle|>"),
-    ("openai:starcoder2-3b", None, "<fim_prefix>{p}<fim_suffix>{s}<fim_middle>"),
-    ("openai:codellama-7b-code", None, "<PRE> {p} <SUF>{s} <MID>"),
-    ("openai:codestral-latest", None, "[SUFFIX]{s}[PREFIX]{p}"),
-    ("openai:my-house-model", "qwen", "<|fim_prefix|>{p}<|fim_suffix|>{s}<|fim_middle|>"),
-])
+@pytest.mark.parametrize(
+    ("route", "override", "expected"),
+    [
+        ("openai:deepseek-coder-6.7b-base", None, DS_BEGIN + "{p}" + DS_HOLE + "{s}" + DS_END),
+        ("openai:qwen2.5-coder-7b", None, "<|fim_prefix|>{p}<|fim_suffix|>{s}<|fim_middle|>"),
+        ("openai:starcoder2-3b", None, "<fim_prefix>{p}<fim_suffix>{s}<fim_middle>"),
+        ("openai:codellama-7b-code", None, "<PRE> {p} <SUF>{s} <MID>"),
+        ("openai:codestral-latest", None, "[SUFFIX]{s}[PREFIX]{p}"),
+        ("openai:my-house-model", "qwen", "<|fim_prefix|>{p}<|fim_suffix|>{s}<|fim_middle|>"),
+    ],
+)
 async def test_fim_prompt_per_family(tmp_path, fake, route, override, expected):
     fake.default = Reply(chunks=["a + b"])
     text = config(fake.url, route)
@@ -95,8 +106,13 @@ async def test_fim_prompt_per_family(tmp_path, fake, route, override, expected):
 
 
 async def test_chat_model_gets_cursor_marker_and_strict_extraction(tmp_path, fake):
-    fake.default = Reply(chunks=["Sure! Here it is:\n```python\n", "    return a + b\n```\n",
-                                 "This adds the numbers."])
+    fake.default = Reply(
+        chunks=[
+            "Sure! Here it is:\n```python\n",
+            "    return a + b\n```\n",
+            "This adds the numbers.",
+        ]
+    )
     text = "def add(a, b):\n    \n"
     async with zeke_session(tmp_path, chat_config(fake.url)) as client:
         uri = open_document(client, tmp_path / "workspace" / "m.py", text)
@@ -145,9 +161,14 @@ async def test_cancel_request_closes_upstream_at_once(tmp_path, fake):
         msg_id = str(uuid.uuid4())
         params = types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(1, 11), context=AUTO)
-        future = asyncio.wrap_future(client.protocol.send_request(
-            types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id))
+            position=types.Position(1, 11),
+            context=AUTO,
+        )
+        future = asyncio.wrap_future(
+            client.protocol.send_request(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id
+            )
+        )
         assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.calls("/completions")) == 1)
         cancelled_at = time.monotonic()
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
@@ -164,10 +185,14 @@ async def test_repeat_and_typed_ahead_are_served_from_cache(tmp_path, fake):
         uri = open_document(client, tmp_path / "workspace" / "m.py", PY)
         first = await inline(client, uri, 1, 11)
         again = await inline(client, uri, 1, 11)
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=here(1, 11), text="a +")]))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=here(1, 11), text="a +")
+                ],
+            )
+        )
         typed = await inline(client, uri, 1, 14)
     assert [i.insert_text for i in first.items] == [i.insert_text for i in again.items] == ["a + b"]
     assert [(i.insert_text, i.range) for i in typed.items] == [(" b", here(1, 14))]
@@ -179,12 +204,16 @@ async def test_completion_menu_with_empty_client_capabilities(tmp_path, fake):
     text = "def add(a, b):\n    retu\n"
     async with zeke_session(tmp_path, config(fake.url)) as client:
         uri = open_document(client, tmp_path / "workspace" / "m.py", text)
-        result = await client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 8)))
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 8)
+            )
+        )
     assert isinstance(result, types.CompletionList) and result.is_incomplete
     [item] = result.items
     assert item.text_edit == types.TextEdit(
-        range=types.Range(types.Position(1, 4), types.Position(1, 8)), new_text="return a + b")
+        range=types.Range(types.Position(1, 4), types.Position(1, 8)), new_text="return a + b"
+    )
     assert item.label == "return a + b"
     assert item.filter_text == "return a + b"
     assert item.label_details.description == "zeke AI"
@@ -192,12 +221,18 @@ async def test_completion_menu_with_empty_client_capabilities(tmp_path, fake):
 
 
 async def test_menu_stays_empty_for_clients_with_inline_completion(tmp_path, fake):
-    capabilities = types.ClientCapabilities(text_document=types.TextDocumentClientCapabilities(
-        inline_completion=types.InlineCompletionClientCapabilities()))
+    capabilities = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            inline_completion=types.InlineCompletionClientCapabilities()
+        )
+    )
     async with zeke_session(tmp_path, config(fake.url), capabilities=capabilities) as client:
         uri = open_document(client, tmp_path / "workspace" / "m.py", PY)
-        result = await client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 11)))
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, 11)
+            )
+        )
     assert list(result.items) == []
     assert fake.calls("/completions") == []
 
@@ -210,8 +245,9 @@ async def test_bad_positions_and_documents(tmp_path, fake):
         past_line = await inline(client, uri, 0, 99)
         with pytest.raises(JsonRpcException, match="not open"):
             await inline(client, "file:///nowhere/never.py", 0, 0)
-        client.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         with pytest.raises(JsonRpcException, match="not open"):
             await inline(client, uri, 0, 0)
     assert list(past_end.items) == []
@@ -280,8 +316,11 @@ async def test_utf8_position_encoding_when_the_client_prefers_it(tmp_path, fake)
     fake.default = Reply(chunks=["1"])
     text = 'é = "😀"; x = \n'
     line = text.split("\n")[0]
-    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(
-        position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]))
+    capabilities = types.ClientCapabilities(
+        general=types.GeneralClientCapabilities(
+            position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]
+        )
+    )
     async with zeke_session(tmp_path, config(fake.url), capabilities=capabilities) as client:
         uri = open_document(client, tmp_path / "workspace" / "u.py", text)
         column = len(line.encode("utf-8"))
@@ -296,12 +335,15 @@ async def test_trigger_characters_come_from_the_config(tmp_path, fake):
     home.mkdir()
     config_file = tmp_path / "zeke.toml"
     config_file.write_text(config(fake.url) + '\n[completion]\ntrigger_chars = [".", "("]\n')
-    server = ClientServerConfig(server_command=[sys.executable, "-m", "zeke_ls", "--config",
-                                                str(config_file)], server_env=daemon_env(home))
+    server = ClientServerConfig(
+        server_command=[sys.executable, "-m", "zeke_ls", "--config", str(config_file)],
+        server_env=daemon_env(home),
+    )
     client = await server.start()
     try:
-        result = await client.initialize_session(types.InitializeParams(
-            capabilities=types.ClientCapabilities()))
+        result = await client.initialize_session(
+            types.InitializeParams(capabilities=types.ClientCapabilities())
+        )
         await client.shutdown_session()
     finally:
         await client.stop()

@@ -44,9 +44,14 @@ async def test_add_list_remove_with_tiktoken_counts(tmp_path, fake):
     async with zeke_session(tmp_path, loopback_config(fake.url), root=root) as client:
         added = await rpc(client, "zeke/contextAdd", {"uri": (root / "README.md").as_uri()})
         globbed = await rpc(client, "zeke/contextAdd", {"glob": "src/*.py"})
-        ranged = await rpc(client, "zeke/contextAdd", {
-            "uri": (root / "src" / "b.py").as_uri(),
-            "range": {"start": {"line": 2, "character": 0}, "end": {"line": 4, "character": 0}}})
+        ranged = await rpc(
+            client,
+            "zeke/contextAdd",
+            {
+                "uri": (root / "src" / "b.py").as_uri(),
+                "range": {"start": {"line": 2, "character": 0}, "end": {"line": 4, "character": 0}},
+            },
+        )
         listing = await rpc(client, "zeke/contextList")
         removed = await rpc(client, "zeke/contextRemove", {"id": added["added"][0]["id"]})
         cleared = await rpc(client, "zeke/contextClear")
@@ -70,17 +75,25 @@ async def test_budget_drops_lower_priority_whole_then_trims(tmp_path, fake):
     root = workspace(tmp_path)
     big = "".join(f"line_{i} = {i} * {i}\n" for i in range(400))
     (root / "big.py").write_text(big)
-    config = loopback_config(fake.url, """
+    config = loopback_config(
+        fake.url,
+        """
 [aliases.tiny]
 route = "openai:fake-tiny"
 context_window = 1500
 [context]
 reserve_output_tokens = 500
-""")
+""",
+    )
     async with zeke_session(tmp_path, config, root=root) as client:
-        await rpc(client, "zeke/contextAdd", {
-            "uri": (root / "src" / "a.py").as_uri(),
-            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}})
+        await rpc(
+            client,
+            "zeke/contextAdd",
+            {
+                "uri": (root / "src" / "a.py").as_uri(),
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}},
+            },
+        )
         await rpc(client, "zeke/contextAdd", {"uri": (root / "big.py").as_uri()})
         await rpc(client, "zeke/contextAdd", {"uri": (root / "README.md").as_uri()})
         listing = await rpc(client, "zeke/contextList", {"model": "tiny"})
@@ -132,16 +145,27 @@ async def test_refusals(tmp_path, fake):
     (root / "link.py").symlink_to(outside)
     config = loopback_config(fake.url, "[context]\nmax_file_bytes = 4000\n")
     async with zeke_session(tmp_path, config, root=root) as client:
-        for path, reason in [(outside, "outside the workspace"), (root / "link.py", "outside"),
-                             (root / "blob.bin", "binary"), (root / "huge.txt", "over the limit"),
-                             (root / "missing.py", "does not exist")]:
+        for path, reason in [
+            (outside, "outside the workspace"),
+            (root / "link.py", "outside"),
+            (root / "blob.bin", "binary"),
+            (root / "huge.txt", "over the limit"),
+            (root / "missing.py", "does not exist"),
+        ]:
             with pytest.raises(Exception, match=reason):
                 await rpc(client, "zeke/contextAdd", {"uri": path.as_uri()})
         with pytest.raises(Exception, match="outside"):
-            await rpc(client, "zeke/contextAdd", {
-                "uri": (root / "README.md").as_uri(),
-                "range": {"start": {"line": 10, "character": 0},
-                          "end": {"line": 12, "character": 0}}})
+            await rpc(
+                client,
+                "zeke/contextAdd",
+                {
+                    "uri": (root / "README.md").as_uri(),
+                    "range": {
+                        "start": {"line": 10, "character": 0},
+                        "end": {"line": 12, "character": 0},
+                    },
+                },
+            )
         globbed = await rpc(client, "zeke/contextAdd", {"glob": "*"})
         with pytest.raises(Exception, match="matched no files"):
             await rpc(client, "zeke/contextAdd", {"glob": "*.nothing"})
@@ -167,5 +191,6 @@ async def test_open_buffer_wins_over_disk_and_vanished_file_is_reported(tmp_path
         gone.unlink()
         after = await rpc(client, "zeke/contextList")
     assert listing["items"][0]["tokens"] == tokens("unsaved = 'edit in the editor'\n")
-    assert [v["uri"] for v in after["vanished"]] == [gone.as_uri()] or \
-        all(i["label"] != "src/b.py" for i in after["items"])
+    assert [v["uri"] for v in after["vanished"]] == [gone.as_uri()] or all(
+        i["label"] != "src/b.py" for i in after["items"]
+    )

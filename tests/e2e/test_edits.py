@@ -288,7 +288,9 @@ async def test_binary_target_and_declined_apply_edit_are_precise_errors(tmp_path
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
         with pytest.raises(Exception, match="binary file refused") as failure:
             await rpc(client, "zeke/edit", edit_params(from_fs_path(str(root / "blob.py"))))
-        assert getattr(failure.value, "code", None) == -32005  # Refused: Glyph answered, refusing the file
+        assert (
+            getattr(failure.value, "code", None) == -32005
+        )  # Refused: Glyph answered, refusing the file
         assert fake.calls("/chat/completions") == []
         seen = capture_apply_edit(client, applied=False)
         uri = open_document(client, root / "a.py", SOURCE)

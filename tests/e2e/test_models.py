@@ -25,8 +25,11 @@ async def test_models_lists_aliases_windows_and_feature_choices(tmp_path, fake):
     assert aliases["big"]["contextWindow"] == 100000
     assert aliases["code-fast"]["route"] == "openai:fake-fast"
     assert aliases["code-smart"]["reachable"] is None  # never tried yet
-    assert before["features"] == {"completion": "code-fast", "chat": "code-smart",
-                                  "edit": "code-smart"}
+    assert before["features"] == {
+        "completion": "code-fast",
+        "chat": "code-smart",
+        "edit": "code-smart",
+    }
     assert {a["name"]: a for a in after["aliases"]}["code-smart"]["reachable"] is True
 
 

@@ -100,8 +100,9 @@ async def test_429_moves_on_and_the_endpoint_cools_down_for_retry_after(fake):
         fake.queue(Reply(status=429, headers={"Retry-After": "30"}))
         router = make_router(two_aliases(fake.url, other.url))
         try:
-            assert text([d async for d in router.chat("code-fast", ask("x"))]) \
-                == "Hello from the fake"
+            assert (
+                text([d async for d in router.chat("code-fast", ask("x"))]) == "Hello from the fake"
+            )
             assert len(other.calls()) == 1
             # still cooling down: the fallback is tried first, the limited endpoint not at all
             [d async for d in router.chat("code-fast", ask("x"))]
@@ -125,8 +126,9 @@ async def test_hang_before_first_byte_times_out_and_moves_on(fake):
     try:
         fake.queue(Reply(fault="hang"))
         started = time.monotonic()
-        assert text(await run(two_aliases(fake.url, other.url), "code-fast")) \
-            == "Hello from the fake"
+        assert (
+            text(await run(two_aliases(fake.url, other.url), "code-fast")) == "Hello from the fake"
+        )
         assert 0.35 < time.monotonic() - started < 3
         (hung,) = fake.calls()
         assert fake.wait_for(lambda: hung.disconnected_at is not None, 2)
@@ -140,13 +142,17 @@ async def test_hang_without_fallback_is_a_clear_timeout(fake):
         await run(two_aliases(fake.url), "solo")
 
 
-@pytest.mark.parametrize(("fault", "message"), [
-    ("stall", "stream stalled: no data for 0.4 s"),
-    ("truncate", "stream truncated"),
-    ("malformed", "malformed stream chunk"),
-])
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("stall", "stream stalled: no data for 0.4 s"),
+        ("truncate", "stream truncated"),
+        ("malformed", "malformed stream chunk"),
+    ],
+)
 async def test_broken_stream_after_first_token_ends_with_an_error_and_no_restart(
-        fake, fault, message):
+    fake, fault, message
+):
     fake.queue(Reply(chunks=["one", "two", "three"], fault=fault, fault_after=1))
     router = make_router(two_aliases(fake.url))
     got: list[str] = []

@@ -10,9 +10,16 @@ from tests.e2e.test_providers_router import test_key as test_key  # autouse fixt
 from tests.fakes.provider import Reply
 from zeke_ls.providers.base import ChatRequest, CompletionRequest, Delta
 
-TOOLS = [{"type": "function", "function": {
-    "name": "read_file", "description": "Read a file",
-    "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "read_file",
+            "description": "Read a file",
+            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+        },
+    }
+]
 CALL = {"id": "call_7", "name": "read_file", "arguments": '{"path": "src/a.py"}'}
 
 
@@ -37,8 +44,13 @@ def tool_calls(deltas: list[Delta]) -> dict[int, dict[str, str]]:
 
 
 def with_tools() -> ChatRequest:
-    return ChatRequest(messages=[{"role": "system", "content": "be brief"},
-                                 {"role": "user", "content": "open a.py"}], tools=TOOLS)
+    return ChatRequest(
+        messages=[
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "open a.py"},
+        ],
+        tools=TOOLS,
+    )
 
 
 def azure_config(url: str) -> str:
@@ -86,9 +98,17 @@ async def test_anthropic_messages_request_and_stream(fake):
     fake.queue(Reply(chunks=["Opening", " it."], tool_calls=[CALL]))
     request = with_tools()
     request.messages += [
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "read_file", "arguments": '{"path": "b.py"}'}}]},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": '{"path": "b.py"}'},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "call_1", "content": "print(1)"},
     ]
     deltas = await run_chat(anthropic_config(fake.url), "reason-deep", request, usage)
@@ -96,11 +116,20 @@ async def test_anthropic_messages_request_and_stream(fake):
     body = call.json
     assert call.headers["x-api-key"] == SECRET and call.headers["anthropic-version"]
     assert body["system"] == "be brief" and body["max_tokens"] > 0 and body["stream"] is True
-    assert body["tools"] == [{"name": "read_file", "description": "Read a file",
-                              "input_schema": TOOLS[0]["function"]["parameters"]}]
+    assert body["tools"] == [
+        {
+            "name": "read_file",
+            "description": "Read a file",
+            "input_schema": TOOLS[0]["function"]["parameters"],
+        }
+    ]
     assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user"]
     assert body["messages"][1]["content"][0] == {
-        "type": "tool_use", "id": "call_1", "name": "read_file", "input": {"path": "b.py"}}
+        "type": "tool_use",
+        "id": "call_1",
+        "name": "read_file",
+        "input": {"path": "b.py"},
+    }
     assert body["messages"][2]["content"][0]["type"] == "tool_result"
     assert "".join(d.text for d in deltas) == "Opening it."
     assert tool_calls(deltas) == {0: CALL}
@@ -129,16 +158,22 @@ async def test_ollama_native_chat_with_tools_and_usage(fake):
     assert body["options"]["num_ctx"] == 16384 and body["keep_alive"] == "10m"
     assert body["tools"] == TOOLS
     assert "".join(d.text for d in deltas) == "ab"
-    assert {k: (v["name"], json.loads(v["arguments"])) for k, v in tool_calls(deltas).items()} \
-        == {0: ("read_file", {"path": "src/a.py"})}
+    assert {k: (v["name"], json.loads(v["arguments"])) for k, v in tool_calls(deltas).items()} == {
+        0: ("read_file", {"path": "src/a.py"})
+    }
     assert usage == [("big", 9, 2)]
 
 
 async def test_ollama_generate_with_suffix_and_raw_and_embed(fake):
     router = make_router(ollama_config(fake.url))
     try:
-        request = CompletionRequest(prompt="<PRE> x = <SUF> y <MID>", suffix="\nreturn", raw=True,
-                                    max_tokens=16, stop=["\n\n"])
+        request = CompletionRequest(
+            prompt="<PRE> x = <SUF> y <MID>",
+            suffix="\nreturn",
+            raw=True,
+            max_tokens=16,
+            stop=["\n\n"],
+        )
         text = "".join([d.text async for d in router.complete("code-fast", request)])
         vectors = await router.embed("code-fast", ["hello"])
     finally:

@@ -18,7 +18,7 @@ def ollama(*urls: str, timeout_ms: int = 45_000) -> str:
 [aliases]
 code-fast = "ollama:qwen2.5-coder:7b"
 [providers.ollama]
-endpoints = "{','.join(urls)}"
+endpoints = "{",".join(urls)}"
 timeout_ms = {timeout_ms}
 """
 
@@ -55,8 +55,9 @@ async def test_dead_endpoint_is_skipped_then_found_again(fake):
 
 
 async def test_lowest_latency_healthy_endpoint_is_preferred(fake, second):
-    fake.responder = lambda request: (Reply(first_delay_s=0.15)
-                                      if request.path == "/api/version" else None)
+    fake.responder = lambda request: (
+        Reply(first_delay_s=0.15) if request.path == "/api/version" else None
+    )
     router = make_router(ollama(fake.url, second.url))
     try:
         await probe_once(router)

@@ -55,8 +55,14 @@ async def test_chat_streams_text_with_usage_and_key(fake):
 async def test_completion_sends_suffix_and_embeddings_return_vectors(fake):
     router = make_router(loopback_config(fake.url))
     try:
-        text = "".join([d.text async for d in router.complete(
-            "code-fast", CompletionRequest(prompt="def f(", suffix="\n    return x"))])
+        text = "".join(
+            [
+                d.text
+                async for d in router.complete(
+                    "code-fast", CompletionRequest(prompt="def f(", suffix="\n    return x")
+                )
+            ]
+        )
         vectors = await router.embed("code-fast", ["abc", "de"])
     finally:
         await router.aclose()
@@ -139,9 +145,24 @@ async def test_error_status_is_clear_and_never_shows_the_key(fake):
 def test_ask_command_streams_to_stdout(fake, tmp_path):
     config = tmp_path / "zeke.toml"
     config.write_text(loopback_config(fake.url))
-    done = subprocess.run([sys.executable, "-m", "zeke_ls", "ask", "--config", str(config),
-                           "--model", "code-smart", "say", "hi"],
-                          env=daemon_env(tmp_path), capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "zeke_ls",
+            "ask",
+            "--config",
+            str(config),
+            "--model",
+            "code-smart",
+            "say",
+            "hi",
+        ],
+        env=daemon_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Hello from the fake\n"
     assert fake.calls("/v1/chat/completions")[0].json["messages"][-1]["content"] == "say hi"
@@ -151,8 +172,13 @@ def test_ask_command_fails_with_a_clear_error(fake, tmp_path):
     fake.default = Reply(status=400, body={"error": {"message": "bad model"}})
     config = tmp_path / "zeke.toml"
     config.write_text(loopback_config(fake.url))
-    done = subprocess.run([sys.executable, "-m", "zeke_ls", "ask", "--config", str(config), "hi"],
-                          env=daemon_env(tmp_path), capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "zeke_ls", "ask", "--config", str(config), "hi"],
+        env=daemon_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 1
     assert "HTTP 400" in done.stderr and "bad model" in done.stderr
     assert SECRET not in done.stderr

@@ -24,7 +24,9 @@ from tests.harness import daemon_env, loopback_config, open_document, rpc, zeke_
 
 UTF8_CAPABILITIES = types.ClientCapabilities(
     general=types.GeneralClientCapabilities(
-        position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]))
+        position_encodings=[types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16]
+    )
+)
 
 
 def spaced_root(tmp_path: Path) -> Path:
@@ -48,13 +50,21 @@ async def test_a_percent_encoded_uri_finds_the_open_buffer(tmp_path, fake):
     assert "%20" in encoded
     fake.queue(Reply(chunks=["ok"]))
     async with zeke_session(tmp_path, loopback_config(fake.url), root=root) as client:
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-            uri=encoded, language_id="python", version=3, text="IN_BUFFER = 2\n")))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(
+                    uri=encoded, language_id="python", version=3, text="IN_BUFFER = 2\n"
+                )
+            )
+        )
         state = await rpc(client, "zeke/documentState", {"textDocument": {"uri": encoded}})
         unencoded = "file://" + str(root / "a.py")
         state2 = await rpc(client, "zeke/documentState", {"textDocument": {"uri": unencoded}})
-        await rpc(client, "zeke/chat", {"message": "what is this?", "textDocument":
-                                        {"uri": encoded}, "tools": False})
+        await rpc(
+            client,
+            "zeke/chat",
+            {"message": "what is this?", "textDocument": {"uri": encoded}, "tools": False},
+        )
     assert state["version"] == 3 and state2["version"] == 3
     prompt = last_user_prompt(fake)
     assert "IN_BUFFER = 2" in prompt and "ON_DISK" not in prompt
@@ -62,10 +72,16 @@ async def test_a_percent_encoded_uri_finds_the_open_buffer(tmp_path, fake):
 
 async def test_non_file_uris_are_buffers_and_bad_uris_are_invalid_params(tmp_path, fake):
     async with zeke_session(tmp_path, loopback_config(fake.url)) as client:
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-            uri="untitled:Untitled-1", language_id="python", version=1, text="x = 1\n")))
-        state = await rpc(client, "zeke/documentState",
-                          {"textDocument": {"uri": "untitled:Untitled-1"}})
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(
+                    uri="untitled:Untitled-1", language_id="python", version=1, text="x = 1\n"
+                )
+            )
+        )
+        state = await rpc(
+            client, "zeke/documentState", {"textDocument": {"uri": "untitled:Untitled-1"}}
+        )
         with pytest.raises(Exception, match="not a file URI") as refused:
             await rpc(client, "zeke/contextAdd", {"uri": "untitled:Untitled-1"})
         with pytest.raises(Exception, match="uri") as invalid:
@@ -90,14 +106,24 @@ async def test_a_chat_selection_is_sliced_in_the_negotiated_encoding(tmp_path, f
     if encoding == "utf-16":
         start = len(head.encode("utf-16-le")) // 2
     fake.queue(Reply(chunks=["ok"]))
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            capabilities=capabilities) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, capabilities=capabilities
+    ) as client:
         negotiated = client.zeke_init_result.capabilities.position_encoding
         uri = open_document(client, root / "u.py", LINE)
-        await rpc(client, "zeke/chat", {
-            "message": "/explain", "textDocument": {"uri": uri}, "tools": False,
-            "range": {"start": {"line": 0, "character": start},
-                      "end": {"line": 0, "character": start + 3}}})
+        await rpc(
+            client,
+            "zeke/chat",
+            {
+                "message": "/explain",
+                "textDocument": {"uri": uri},
+                "tools": False,
+                "range": {
+                    "start": {"line": 0, "character": start},
+                    "end": {"line": 0, "character": start + 3},
+                },
+            },
+        )
     assert str(getattr(negotiated, "value", negotiated)) == encoding
     user = fake.calls("/chat/completions")[-1].json["messages"][-1]["content"]
     assert "xyz" in user and " = 1;" not in user.split("```")[1]
@@ -107,11 +133,20 @@ async def test_a_range_past_the_end_of_a_line_is_clamped(tmp_path, fake):
     root = tmp_path / "workspace"
     root.mkdir()
     (root / "a.py").write_text("abc\ndef\n")
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            capabilities=UTF8_CAPABILITIES) as client:
-        added = await rpc(client, "zeke/contextAdd", {
-            "uri": from_fs_path(str(root / "a.py")),
-            "range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 99}}})
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, capabilities=UTF8_CAPABILITIES
+    ) as client:
+        added = await rpc(
+            client,
+            "zeke/contextAdd",
+            {
+                "uri": from_fs_path(str(root / "a.py")),
+                "range": {
+                    "start": {"line": 0, "character": 1},
+                    "end": {"line": 0, "character": 99},
+                },
+            },
+        )
         listing = await rpc(client, "zeke/contextList", {})
     assert added["added"][0]["kind"] == "range"
     assert listing["items"][0]["tokens"] == 1  # "bc"
@@ -140,10 +175,15 @@ async def test_errors_map_the_same_way_in_every_feature(tmp_path, fake):
                 await rpc(client, method, params)
             failures[name] = caught.value
     codes = {name: error.code for name, error in failures.items()}
-    assert codes == {"unset key chat": -32002, "unset key edit": -32002,
-                     "unknown alias chat": -32003, "unknown alias edit": -32003,
-                     "unknown alias setModel": -32003, "unknown alias contextList": -32003,
-                     "bad uri type": -32602}
+    assert codes == {
+        "unset key chat": -32002,
+        "unset key edit": -32002,
+        "unknown alias chat": -32003,
+        "unknown alias edit": -32003,
+        "unknown alias setModel": -32003,
+        "unknown alias contextList": -32003,
+        "bad uri type": -32602,
+    }
     assert "ZEKE_UNSET_KEY" in str(failures["unset key chat"])
     assert "known aliases: code-fast, code-smart, local" in str(failures["unknown alias chat"])
 
@@ -168,15 +208,17 @@ async def test_two_concurrent_accepts_apply_once(tmp_path, fake):
     root.mkdir()
     (root / "a.py").write_text(SOURCE)
     fake.queue(Reply(chunks=[FIX]))
-    async with zeke_session(tmp_path, loopback_config(fake.url), root=root,
-                            capabilities=EDIT_CAPABILITIES) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url), root=root, capabilities=EDIT_CAPABILITIES
+    ) as client:
         seen = capture_apply_edit(client)
         uri = open_document(client, root / "a.py", SOURCE)
         proposal = await rpc(client, "zeke/edit", edit_params(uri))
         both = await asyncio.gather(
             rpc(client, "zeke/editAccept", {"editId": proposal["editId"]}),
             rpc(client, "zeke/editAccept", {"editId": proposal["editId"]}),
-            return_exceptions=True)
+            return_exceptions=True,
+        )
     errors = [r for r in both if isinstance(r, Exception)]
     assert len(seen) == 1
     assert len(errors) == 1 and errors[0].code == -32003
@@ -191,8 +233,9 @@ async def test_a_multi_file_accept_with_glyph_down_changes_nothing(tmp_path, fak
     answer = FIX + "\nc.py\n<<<<<<< SEARCH\n=======\nC = 1\n>>>>>>> REPLACE\n"
     glyph_down = '\n[services.glyph]\nmcp_transport = "stdio"\nmcp_command = ["false"]\n'
     fake.queue(Reply(chunks=[answer]))
-    async with zeke_session(tmp_path, loopback_config(fake.url, glyph_down), root=root,
-                            capabilities=EDIT_CAPABILITIES) as client:
+    async with zeke_session(
+        tmp_path, loopback_config(fake.url, glyph_down), root=root, capabilities=EDIT_CAPABILITIES
+    ) as client:
         seen = capture_apply_edit(client)
         uri = open_document(client, root / "a.py", SOURCE)
         proposal = await rpc(client, "zeke/edit", edit_params(uri))
@@ -209,8 +252,12 @@ async def test_proposals_expire_by_count(tmp_path, fake):
     root = tmp_path / "workspace"
     root.mkdir()
     fake.queue(Reply(chunks=[FIX]), Reply(chunks=[FIX]))
-    async with zeke_session(tmp_path, loopback_config(fake.url, "[edit]\nmax_proposals = 1\n"),
-                            root=root, capabilities=EDIT_CAPABILITIES) as client:
+    async with zeke_session(
+        tmp_path,
+        loopback_config(fake.url, "[edit]\nmax_proposals = 1\n"),
+        root=root,
+        capabilities=EDIT_CAPABILITIES,
+    ) as client:
         capture_apply_edit(client)
         uri = open_document(client, root / "a.py", SOURCE)
         first = await rpc(client, "zeke/edit", edit_params(uri))
@@ -251,15 +298,24 @@ class RawClient:
 
 async def raw_daemon(tmp_path: Path) -> RawClient:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "zeke_ls", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        env=daemon_env(tmp_path))
+        sys.executable,
+        "-m",
+        "zeke_ls",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=daemon_env(tmp_path),
+    )
     return RawClient(proc)
 
 
 def initialize(msg_id: int, root: str | None) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": msg_id, "method": "initialize",
-            "params": {"processId": None, "rootUri": root, "capabilities": {}}}
+    return {
+        "jsonrpc": "2.0",
+        "id": msg_id,
+        "method": "initialize",
+        "params": {"processId": None, "rootUri": root, "capabilities": {}},
+    }
 
 
 async def test_lifecycle_refusals_and_exit_codes(tmp_path):
@@ -308,10 +364,18 @@ async def test_a_standard_method_with_bad_params_names_the_field(tmp_path):
     try:
         await client.send(initialize(1, None))
         await client.answer(1)
-        await client.send({"jsonrpc": "2.0", "id": 2, "method": "textDocument/inlineCompletion",
-                           "params": {"textDocument": {"uri": "file:///x.py"},
-                                      "position": {"line": "x", "character": 0},
-                                      "context": {"triggerKind": 1}}})
+        await client.send(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "textDocument/inlineCompletion",
+                "params": {
+                    "textDocument": {"uri": "file:///x.py"},
+                    "position": {"line": "x", "character": 0},
+                    "context": {"triggerKind": 1},
+                },
+            }
+        )
         answer = await client.answer(2)
     finally:
         client.proc.kill()

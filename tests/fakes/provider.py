@@ -276,8 +276,10 @@ async def stream_events(
         return
     if reply.fault == "html":  # a captive portal or a proxy's error page, with status 200
         page = b"<html><body><h1>Service Unavailable</h1></body></html>"
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
-                     % (len(page), page))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(page), page)
+        )
         await writer.drain()
         return
     head = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"

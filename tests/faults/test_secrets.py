@@ -91,8 +91,7 @@ async def test_keys_echoed_by_the_provider_never_leave_the_daemon(tmp_path, fake
         )
         script(fake, Reply(chunks=["your key is ", KEY, " and all"]))
         echoed = await daemon.call("echo", "zeke/chat", {"message": "my key?", "tools": False})
-        tally.check(f"{kind} a key in streamed text is masked", "***" in json.dumps(echoed),
-                    echoed)
+        tally.check(f"{kind} a key in streamed text is masked", "***" in json.dumps(echoed), echoed)
         tally.check(f"{kind}: daemon alive", await daemon.alive())
     finally:
         await daemon.stop()

@@ -25,8 +25,12 @@ MASTER_KEY = "sk-litellm-master-test"
 
 def litellm_executable() -> str | None:
     repo = Path(__file__).resolve().parents[2]
-    candidates = [os.environ.get("ZEKE_LITELLM"), str(Path(sys.executable).parent / "litellm"),
-                  str(repo / ".venv-litellm" / "bin" / "litellm"), shutil.which("litellm")]
+    candidates = [
+        os.environ.get("ZEKE_LITELLM"),
+        str(Path(sys.executable).parent / "litellm"),
+        str(repo / ".venv-litellm" / "bin" / "litellm"),
+        shutil.which("litellm"),
+    ]
     return next((c for c in candidates if c and Path(c).exists()), None)
 
 
@@ -73,13 +77,31 @@ class LiteLLMProxy:
     def start(self, timeout_s: float = 90) -> LiteLLMProxy:
         config = self.folder / "litellm.yaml"
         config.write_text(proxy_config(self.fake_url))
-        env = dict(os.environ, LITELLM_LOCAL_MODEL_COST_MAP="True", LITELLM_TELEMETRY="False",
-                   NO_PROXY="127.0.0.1,localhost", HOME=str(self.folder))
+        env = dict(
+            os.environ,
+            LITELLM_LOCAL_MODEL_COST_MAP="True",
+            LITELLM_TELEMETRY="False",
+            NO_PROXY="127.0.0.1,localhost",
+            HOME=str(self.folder),
+        )
         log = (self.folder / "proxy.log").open("wb")
         self.process = subprocess.Popen(
-            [self.executable, "--config", str(config), "--host", "127.0.0.1",
-             "--port", str(self.port), "--num_workers", "1"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder)
+            [
+                self.executable,
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--num_workers",
+                "1",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.folder,
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

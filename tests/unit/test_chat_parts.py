@@ -21,8 +21,15 @@ def test_parse_slash():
 
 
 def test_diagnostics_in_fix_prompt_only():
-    diags = [{"range": {"start": {"line": 4, "character": 0}}, "severity": 2,
-              "message": "unused", "source": "ruff", "code": "F401"}]
+    diags = [
+        {
+            "range": {"start": {"line": 4, "character": 0}},
+            "severity": 2,
+            "message": "unused",
+            "source": "ruff",
+            "code": "F401",
+        }
+    ]
     assert format_diagnostics(diags) == "- line 5: warning [F401]: unused (ruff)"
     assert "unused (ruff)" in user_prompt("fix", "", None, diags)
     assert "Diagnostics" not in user_prompt("explain", "", None, diags)
@@ -36,7 +43,7 @@ def test_slice_span_clips_to_the_text():
     assert slice_span(text, Span(1, 1, 1, 99)) == "ne"
     assert slice_span(text, Span(2, 0, 50, 0)) == "two\n"
     assert slice_span(text, Span(9, 0, 10, 0)) == ""
-    assert slice_span("a\U0001F600b = 1\n", Span(0, 3, 0, 4)) == "b"  # UTF-16 columns
+    assert slice_span("a\U0001f600b = 1\n", Span(0, 3, 0, 4)) == "b"  # UTF-16 columns
 
 
 def test_store_ids_history_and_eviction():
@@ -77,7 +84,9 @@ def test_workspace_tools_stay_inside_and_report_errors_as_text(tmp_path):
     (tmp_path / "pkg" / "m.py").write_text("def hello():\n    return 'world'\n")
     tools = Workspace([tmp_path], 10_000)
     assert tools.call("read_file", '{"path": "pkg/m.py", "start_line": 2}') == (
-        True, "    return 'world'\n")
+        True,
+        "    return 'world'\n",
+    )
     assert tools.call("list_files", "{}") == (True, "pkg/m.py")
     assert tools.call("search", '{"pattern": "wor.d"}') == (True, "pkg/m.py:2: return 'world'")
     ok, text = tools.call("read_file", '{"path": "../../etc/passwd"}')

@@ -53,7 +53,7 @@ def test_typed_ahead_survives_a_prefix_window_that_lost_its_first_lines():
     cache = CompletionCache()
     head = "".join(f"line {i}\n" for i in range(100))
     cache.put("m", head + "x = ", "", ["value"])
-    assert cache.get("m", head[len("line 0\n"):] + "x = va", "") == ["lue"]
+    assert cache.get("m", head[len("line 0\n") :] + "x = va", "") == ["lue"]
 
 
 def test_zero_size_disables():

@@ -53,7 +53,7 @@ def test_a_too_large_content_length_recovers_at_the_next_header():
 
 def test_a_too_large_content_length_with_nothing_after_is_taken_when_idle():
     framer = Framer()
-    assert bodies(framer, b"Content-Length: 500\r\n\r\n{\"id\": 1}") == []
+    assert bodies(framer, b'Content-Length: 500\r\n\r\n{"id": 1}') == []
     flushed = framer.flush_idle()
     assert [f.body for f in flushed if f.body] == [b'{"id": 1}']
     assert framer.flush_idle() == []
@@ -87,9 +87,13 @@ def test_envelope_errors_follow_the_spec():
     assert code(b"[" * 100_000) == (-32700, None)
     assert code(b"[]") == (-32600, None)
     assert code(json.dumps({"jsonrpc": "2.0", "id": {"x": 1}, "method": "m"}).encode()) == (
-        -32600, None)
+        -32600,
+        None,
+    )
     assert code(json.dumps({"jsonrpc": "2.0", "id": True, "method": "m"}).encode()) == (
-        -32600, None)
+        -32600,
+        None,
+    )
     assert code(json.dumps({"jsonrpc": "1.0", "id": 3, "method": "m"}).encode()) == (-32600, 3)
     assert code(json.dumps({"jsonrpc": "2.0", "id": 4}).encode()) == (-32600, 4)
     message, error = parse_body(b'{"jsonrpc": "2.0", "id": 5, "method": "m"}')

@@ -98,7 +98,7 @@ def test_repack_after_one_keystroke_encodes_only_the_edited_line():
     assert cursor is not None
     packer.pack(text, cursor, path="x.py", language="python", budget=1536)
     first = counter.encoded_chars
-    edited = text[:cursor.offset] + "r" + text[cursor.offset:]
+    edited = text[: cursor.offset] + "r" + text[cursor.offset :]
     moved = resolve_cursor(edited, 2500, 5)
     assert moved is not None
     packer.pack(edited, moved, path="x.py", language="python", budget=1536)
@@ -107,16 +107,20 @@ def test_repack_after_one_keystroke_encodes_only_the_edited_line():
 
 
 def test_snippets_from_other_documents_use_remaining_budget():
-    others = [Snippet("lib/util.py", "def helper():\n    return 42\n"),
-              Snippet("big.log", "line\n" * 100_000)]
+    others = [
+        Snippet("lib/util.py", "def helper():\n    return 42\n"),
+        Snippet("big.log", "line\n" * 100_000),
+    ]
     cursor = resolve_cursor("x = \n", 0, 4)
     assert cursor is not None
-    ctx = ContextPacker().pack("x = \n", cursor, path="m.py", language="python", budget=100,
-                               others=others)
+    ctx = ContextPacker().pack(
+        "x = \n", cursor, path="m.py", language="python", budget=100, others=others
+    )
     assert ctx.snippets[0] == others[0]
     assert ctx.tokens <= 100
-    tight = ContextPacker().pack("x = \n", cursor, path="m.py", language="python", budget=5,
-                                 others=others)
+    tight = ContextPacker().pack(
+        "x = \n", cursor, path="m.py", language="python", budget=5, others=others
+    )
     assert tight.snippets == []
 
 

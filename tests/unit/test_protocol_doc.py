@@ -29,8 +29,9 @@ def test_hand_written_params_tables_match_the_models():
     by_name = {method.name: method for method in METHODS}
     checked = 0
     for name, text in sections().items():
-        table = re.search(r"^\| field \| type \| default \| meaning \|\n\|.*\n((?:\|.*\n)+)", text,
-                          re.M)
+        table = re.search(
+            r"^\| field \| type \| default \| meaning \|\n\|.*\n((?:\|.*\n)+)", text, re.M
+        )
         if table is None or name not in by_name:
             continue
         documented = re.findall(r"^\| `(\w+)` \|", table.group(1), re.M)

@@ -30,15 +30,19 @@ endpoints = "http://127.0.0.1:11434,http://127.0.0.1:11435"
 def test_gateway_first_with_alias_name_then_direct_when_provider_has_a_section():
     route = resolve(config(SEED), "code-fast")
     assert [(t.provider, t.model) for t in route.targets] == [
-        ("gateway", "code-fast"), ("ollama", "deepseek-coder:14b")]
+        ("gateway", "code-fast"),
+        ("ollama", "deepseek-coder:14b"),
+    ]
     assert route.targets[1].endpoints == ("http://127.0.0.1:11434", "http://127.0.0.1:11435")
     # no [providers.openai] section: the gateway is the only way
     assert [t.provider for t in resolve(config(SEED), "code-smart").targets] == ["gateway"]
 
 
 def test_send_model_resolved_sends_the_model_id_to_the_gateway():
-    text = SEED.replace('base_url = "http://127.0.0.1:8080/v1"',
-                        'base_url = "http://127.0.0.1:8080/v1"\nsend_model = "resolved"')
+    text = SEED.replace(
+        'base_url = "http://127.0.0.1:8080/v1"',
+        'base_url = "http://127.0.0.1:8080/v1"\nsend_model = "resolved"',
+    )
     assert resolve(config(text), "reason-deep").targets[0].model == "claude-3-5-sonnet"
 
 
@@ -67,11 +71,14 @@ def test_empty_config_routes_the_default_aliases_to_the_managed_local_model():
 
 
 def test_auto_prefers_local_for_short_code_tasks_and_escalates_long_ones():
-    text = SEED.replace('base_url = "http://127.0.0.1:8080/v1"', "") + """
+    text = (
+        SEED.replace('base_url = "http://127.0.0.1:8080/v1"', "")
+        + """
 [routing]
 prefer_local_for = ["completion", "explain"]
 escalation_threshold = 100
 """
+    )
     cfg = config(text)
     assert choose_auto(cfg, "completion", 50) == "code-fast"
     assert choose_auto(cfg, "completion", 500) == "code-smart"
@@ -79,7 +86,9 @@ escalation_threshold = 100
 
 
 def test_fallbacks_per_alias_win_over_routing_fallbacks():
-    text = SEED + """
+    text = (
+        SEED
+        + """
 [aliases.local]
 route = "ollama:llama3.1:8b"
 fallbacks = ["code-smart"]
@@ -87,13 +96,16 @@ fallbacks = ["code-smart"]
 local = ["reason-deep"]
 code-fast = ["reason-deep"]
 """
+    )
     cfg = config(text)
     assert resolve(cfg, "local").fallbacks == ("code-smart",)
     assert resolve(cfg, "code-fast").fallbacks == ("reason-deep",)
 
 
 def test_model_info_window_and_suffix_by_provider():
-    text = SEED + """
+    text = (
+        SEED
+        + """
 [aliases.gem]
 route = "gemini:gemini-2.0-flash"
 [aliases.chatonly]
@@ -101,6 +113,7 @@ route = "ollama:llama3.1:8b"
 fim_template = "none"
 context_window = 9000
 """
+    )
     cfg = config(text)
 
     def info(name: str):

@@ -17,8 +17,12 @@ from zeke_ls.workspace.files import glob_files, glob_pattern, walk
 
 
 def test_uri_spellings_of_one_file_are_one_key():
-    spellings = ["file:///tmp/my%20proj/%C3%A9.py", "file:///tmp/my proj/é.py",
-                 "file://localhost/tmp/my%20proj/%c3%a9.py", "file:///tmp/my%20proj/./%C3%A9.py"]
+    spellings = [
+        "file:///tmp/my%20proj/%C3%A9.py",
+        "file:///tmp/my proj/é.py",
+        "file://localhost/tmp/my%20proj/%c3%a9.py",
+        "file:///tmp/my%20proj/./%C3%A9.py",
+    ]
     keys = {Uri.parse(s).key for s in spellings}
     assert len(keys) == 1
     assert Uri.parse(spellings[0]).path == Path("/tmp/my proj/é.py")
@@ -53,7 +57,7 @@ def test_the_codec_clamps_past_the_end_and_handles_every_line_break():
 def test_offset_and_position_round_trip(text, encoding):
     codec = PositionCodec.of(encoding)
     for offset in range(len(text) + 1):
-        if text[offset - 1: offset + 1] == "\r\n":
+        if text[offset - 1 : offset + 1] == "\r\n":
             continue  # inside a line break: not a position
         assert codec.offset(text, *codec.position(text, offset)) == offset
 

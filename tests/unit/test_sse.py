@@ -16,42 +16,42 @@ from zeke_ls.providers.sse import NDJSONDecoder, ServerSentEvent, SSEDecoder
 # Recorded from an OpenAI-compatible server (llama.cpp / OpenAI style), CRLF line ends,
 # a keep-alive comment, a multi-byte character, a tool call in two fragments, usage, [DONE].
 OPENAI_STREAM = (
-    b': keep-alive\r\n\r\n'
+    b": keep-alive\r\n\r\n"
     b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"role":"assistant",'
     b'"content":"caf\xc3\xa9"}}]}\r\n\r\n'
     b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,'
     b'"id":"call_1","type":"function","function":{"name":"read_file","arguments":"{\\"pa"}}]}}]}'
-    b'\r\n\r\n'
+    b"\r\n\r\n"
     b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,'
     b'"function":{"arguments":"th\\": \\"a.py\\"}"}}]}}]}\r\n\r\n'
     b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{},'
     b'"finish_reason":"tool_calls"}]}\r\n\r\n'
     b'data: {"id":"c1","model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":4}}'
-    b'\r\n\r\n'
-    b'data: [DONE]\r\n\r\n'
+    b"\r\n\r\n"
+    b"data: [DONE]\r\n\r\n"
 )
 
 ANTHROPIC_STREAM = (
-    b'event: message_start\n'
+    b"event: message_start\n"
     b'data: {"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":21,'
     b'"output_tokens":1}}}\n\n'
     b'event: ping\ndata: {"type":"ping"}\n\n'
-    b'event: content_block_start\n'
+    b"event: content_block_start\n"
     b'data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n'
-    b'event: content_block_delta\n'
+    b"event: content_block_delta\n"
     b'data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n'
     b'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n'
-    b'event: content_block_start\n'
+    b"event: content_block_start\n"
     b'data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use",'
     b'"id":"toolu_1","name":"search","input":{}}}\n\n'
-    b'event: content_block_delta\n'
+    b"event: content_block_delta\n"
     b'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta",'
     b'"partial_json":"{\\"q\\": "}}\n\n'
-    b'event: content_block_delta\n'
+    b"event: content_block_delta\n"
     b'data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta",'
     b'"partial_json":"\\"x\\"}"}}\n\n'
     b'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}\n\n'
-    b'event: message_delta\n'
+    b"event: message_delta\n"
     b'data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},'
     b'"usage":{"output_tokens":9}}\n\n'
     b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
@@ -94,7 +94,7 @@ def test_sse_byte_by_byte_cr_only_multiline_and_names():
 
 def test_sse_holds_an_unfinished_event():
     decoder = SSEDecoder()
-    assert decoder.feed(b"data: {\"a\": 1}\n") == []
+    assert decoder.feed(b'data: {"a": 1}\n') == []
     assert decoder.pending()
     assert decoder.feed(b"\n") == [ServerSentEvent("message", '{"a": 1}')]
 

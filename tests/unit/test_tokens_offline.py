@@ -23,8 +23,9 @@ print(len(encode("hello world")), truncate_to_tokens("one two three four", 2))
 
 def test_counting_tokens_needs_no_network(tmp_path):
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path / "empty-cache"), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True,
-                            env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["2", "three", "four"]
 

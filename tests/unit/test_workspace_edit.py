@@ -50,9 +50,18 @@ def test_file_operations_and_annotations():
     )
     ops = edit.document_changes or []
     kinds = [type(op).__name__ for op in ops]
-    assert kinds == ["CreateFile", "TextDocumentEdit", "DeleteFile", "TextDocumentEdit", "RenameFile"]
+    assert kinds == [
+        "CreateFile",
+        "TextDocumentEdit",
+        "DeleteFile",
+        "TextDocumentEdit",
+        "RenameFile",
+    ]
     create_text = ops[1]
-    assert isinstance(create_text, types.TextDocumentEdit) and create_text.text_document.version is None
+    assert (
+        isinstance(create_text, types.TextDocumentEdit)
+        and create_text.text_document.version is None
+    )
     versioned = ops[3]
     assert isinstance(versioned, types.TextDocumentEdit) and versioned.text_document.version == 3
     annotation = (edit.change_annotations or {})["zekeEdit"]

@@ -52,8 +52,12 @@ class Turn:
         messages = list(self.messages)
         for step in range(self.max_steps + 1):
             offer_tools = self.workspace is not None and step < self.max_steps
-            request = ChatRequest(messages=messages, tools=TOOLS if offer_tools else None,
-                                  temperature=self.temperature, intent=self.intent)
+            request = ChatRequest(
+                messages=messages,
+                tools=TOOLS if offer_tools else None,
+                temperature=self.temperature,
+                intent=self.intent,
+            )
             calls = await self._stream(request)
             if not calls or not offer_tools:
                 break
@@ -93,9 +97,15 @@ class Turn:
         replies = []
         for call in calls:
             ok, output = await asyncio.to_thread(self.workspace.call, call.name, call.arguments)
-            record = {"step": step, "id": call.id, "name": call.name,
-                      "arguments": call.arguments, "ok": ok, "resultChars": len(output),
-                      "summary": output[:200]}
+            record = {
+                "step": step,
+                "id": call.id,
+                "name": call.name,
+                "arguments": call.arguments,
+                "ok": ok,
+                "resultChars": len(output),
+                "summary": output[:200],
+            }
             self.tool_steps.append(record)
             self.emit({"text": "", "toolStep": record})
             replies.append({"role": "tool", "tool_call_id": call.id, "content": output})
@@ -115,7 +125,15 @@ def tool_call_json(fragment: ToolCallDelta) -> dict[str, Any]:
 
 
 def assistant_with_calls(calls: list[ToolCall]) -> dict[str, Any]:
-    return {"role": "assistant", "content": None, "tool_calls": [
-        {"id": c.id, "type": "function",
-         "function": {"name": c.name, "arguments": c.arguments or json.dumps({})}}
-        for c in calls]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments or json.dumps({})},
+            }
+            for c in calls
+        ],
+    }

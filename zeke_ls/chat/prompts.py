@@ -22,12 +22,18 @@ TOOLS_NOTE = (
 
 ACTIONS = {
     "explain": "Explain what the selected code does, how, and anything surprising in it.",
-    "fix": ("Fix the problems in the selected code. The diagnostics reported for it are listed "
-            "below. Answer with the corrected code in one fenced block, then a short reason."),
-    "test": ("Write unit tests for the selected code, in the project's language and test style. "
-             "Answer with the test code in one fenced block."),
-    "doc": ("Write documentation comments (docstrings) for the selected code in the language's "
-            "convention. Answer with the documented code in one fenced block."),
+    "fix": (
+        "Fix the problems in the selected code. The diagnostics reported for it are listed "
+        "below. Answer with the corrected code in one fenced block, then a short reason."
+    ),
+    "test": (
+        "Write unit tests for the selected code, in the project's language and test style. "
+        "Answer with the test code in one fenced block."
+    ),
+    "doc": (
+        "Write documentation comments (docstrings) for the selected code in the language's "
+        "convention. Answer with the documented code in one fenced block."
+    ),
 }
 SLASH = re.compile(r"^/(\w+)(?:\s+|$)")
 
@@ -54,7 +60,7 @@ def parse_slash(message: str) -> tuple[str | None, str]:
     if command not in ACTIONS:
         known = ", ".join(f"/{name}" for name in ACTIONS)
         raise UnknownCommand(f"unknown command /{command}; known commands: {known}")
-    return command, message.strip()[match.end():].strip()
+    return command, message.strip()[match.end() :].strip()
 
 
 def system_prompt(with_tools: bool) -> str:
@@ -70,13 +76,16 @@ def format_diagnostics(diagnostics: list[dict[str, Any]]) -> str:
         severity = names.get(diag.get("severity") or 1, "error")
         source = f" ({diag['source']})" if diag.get("source") else ""
         code = f" [{diag['code']}]" if diag.get("code") is not None else ""
-        lines.append(f"- line {start.get('line', 0) + 1}: {severity}{code}: "
-                     f"{diag.get('message', '')}{source}")
+        lines.append(
+            f"- line {start.get('line', 0) + 1}: {severity}{code}: "
+            f"{diag.get('message', '')}{source}"
+        )
     return "\n".join(lines)
 
 
-def user_prompt(command: str | None, text: str, selection: Selection | None,
-                diagnostics: list[dict[str, Any]]) -> str:
+def user_prompt(
+    command: str | None, text: str, selection: Selection | None, diagnostics: list[dict[str, Any]]
+) -> str:
     """The user's turn: the action's instruction, the diagnostics (for /fix), the selection."""
     parts = [ACTIONS[command]] if command else []
     if text:
@@ -84,6 +93,7 @@ def user_prompt(command: str | None, text: str, selection: Selection | None,
     if command == "fix":
         parts.append("Diagnostics:\n" + (format_diagnostics(diagnostics) or "- none reported"))
     if selection is not None:
-        parts.append(f"Selected code ({selection.label}):\n```{selection.language}\n"
-                     f"{selection.text}\n```")
+        parts.append(
+            f"Selected code ({selection.label}):\n```{selection.language}\n{selection.text}\n```"
+        )
     return "\n\n".join(parts)

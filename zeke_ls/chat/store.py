@@ -31,12 +31,21 @@ class ChatMessage:
     created_at: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"role": self.role, "content": self.content,
-                                "createdAt": self.created_at}
+        data: dict[str, Any] = {
+            "role": self.role,
+            "content": self.content,
+            "createdAt": self.created_at,
+        }
         if self.role == "assistant":
-            data.update(model=self.model, alias=self.alias, finishReason=self.finish_reason,
-                        cancelled=self.cancelled, error=self.error, toolSteps=self.tool_steps,
-                        usage=self.usage)
+            data.update(
+                model=self.model,
+                alias=self.alias,
+                finishReason=self.finish_reason,
+                cancelled=self.cancelled,
+                error=self.error,
+                toolSteps=self.tool_steps,
+                usage=self.usage,
+            )
         return data
 
     def upstream(self) -> dict[str, Any]:
@@ -51,8 +60,11 @@ class Conversation:
     created_at: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
-        return {"chatId": self.id, "createdAt": self.created_at,
-                "messages": [m.to_json() for m in self.messages]}
+        return {
+            "chatId": self.id,
+            "createdAt": self.created_at,
+            "messages": [m.to_json() for m in self.messages],
+        }
 
 
 class ChatStore:

@@ -29,21 +29,42 @@ MAX_LIST = 200
 MAX_MATCHES = 50
 
 
-def _schema(name: str, description: str, properties: dict[str, Any],
-            required: list[str]) -> dict[str, Any]:
-    return {"type": "function", "function": {
-        "name": name, "description": description,
-        "parameters": {"type": "object", "properties": properties, "required": required}}}
+def _schema(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required},
+        },
+    }
 
 
 TOOLS = [
-    _schema("read_file", "Read a text file of the workspace (optionally a 1-based line range).",
-            {"path": {"type": "string", "description": "path relative to the workspace root"},
-             "start_line": {"type": "integer"}, "end_line": {"type": "integer"}}, ["path"]),
-    _schema("list_files", "List workspace files, optionally only those matching a glob.",
-            {"glob": {"type": "string", "description": "e.g. src/**/*.py"}}, []),
-    _schema("search", "Search workspace files for a regular expression; returns path:line: text.",
-            {"pattern": {"type": "string"}, "glob": {"type": "string"}}, ["pattern"]),
+    _schema(
+        "read_file",
+        "Read a text file of the workspace (optionally a 1-based line range).",
+        {
+            "path": {"type": "string", "description": "path relative to the workspace root"},
+            "start_line": {"type": "integer"},
+            "end_line": {"type": "integer"},
+        },
+        ["path"],
+    ),
+    _schema(
+        "list_files",
+        "List workspace files, optionally only those matching a glob.",
+        {"glob": {"type": "string", "description": "e.g. src/**/*.py"}},
+        [],
+    ),
+    _schema(
+        "search",
+        "Search workspace files for a regular expression; returns path:line: text.",
+        {"pattern": {"type": "string"}, "glob": {"type": "string"}},
+        ["pattern"],
+    ),
 ]
 
 
@@ -58,12 +79,13 @@ class Workspace:
             path = self.roots[0] / path
         return confine(path, self.roots)
 
-    def read_file(self, path: str, start_line: int | None = None,
-                  end_line: int | None = None) -> str:
+    def read_file(
+        self, path: str, start_line: int | None = None, end_line: int | None = None
+    ) -> str:
         text = read_text(self.resolve(path), self.max_bytes)
         if start_line or end_line:
             lines = text.splitlines(keepends=True)
-            text = "".join(lines[max((start_line or 1) - 1, 0): end_line or len(lines)])
+            text = "".join(lines[max((start_line or 1) - 1, 0) : end_line or len(lines)])
         if len(text) > MAX_READ_CHARS:
             text = text[:MAX_READ_CHARS] + f"\n[... truncated at {MAX_READ_CHARS} characters ...]"
         return text
@@ -105,7 +127,10 @@ class Workspace:
     def call(self, name: str, arguments: str) -> tuple[bool, str]:
         """Run one tool call; (ok, text for the model). Never raises for bad input."""
         tools: dict[str, Callable[..., str]] = {
-            "read_file": self.read_file, "list_files": self.list_files, "search": self.search}
+            "read_file": self.read_file,
+            "list_files": self.list_files,
+            "search": self.search,
+        }
         tool = tools.get(name)
         if tool is None:
             return False, f"error: unknown tool {name!r}; tools: read_file, list_files, search"

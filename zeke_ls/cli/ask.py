@@ -22,7 +22,7 @@ def run_ask(config_path: str | None, alias: str | None, prompt: str, system: str
         print(f"zeke-ls: {problem}", file=sys.stderr)
     if any(p.severity == "error" for p in problems):
         return 2
-    messages = ([{"role": "system", "content": system}] if system else [])
+    messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
     chosen = alias or store.config.chat.model
     try:

@@ -50,13 +50,23 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="+", help="the prompt")
 
     shim = commands.add_parser(
-        "shim", help="serve zeke-ls under the name of the server an editor starts (Grim: pylsp), "
-        "forwarding to the real one")
+        "shim",
+        help="serve zeke-ls under the name of the server an editor starts (Grim: pylsp), "
+        "forwarding to the real one",
+    )
     shim.add_argument("name", help="the server the editor starts, e.g. pylsp")
-    shim.add_argument("--real", default=None, metavar="COMMAND",
-                      help="the real server (default: the next NAME on PATH that is no shim)")
-    shim.add_argument("--install", default=None, metavar="DIR",
-                      help="write an executable NAME shim script into DIR and exit")
+    shim.add_argument(
+        "--real",
+        default=None,
+        metavar="COMMAND",
+        help="the real server (default: the next NAME on PATH that is no shim)",
+    )
+    shim.add_argument(
+        "--install",
+        default=None,
+        metavar="DIR",
+        help="write an executable NAME shim script into DIR and exit",
+    )
     add_config_argument(shim)
     shim.add_argument("--log-file", metavar="PATH", default=None, help="zeke-ls log file")
     shim.add_argument("args", nargs="*", help="passed on to the real server (after --)")
@@ -126,13 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from zeke_ls.cli.shim import run_shim
 
         zeke_args = (["--config", args.config] if args.config else []) + (
-            ["--log-file", args.log_file] if args.log_file else [])
+            ["--log-file", args.log_file] if args.log_file else []
+        )
         return run_shim(args.name, args.real, zeke_args, args.install, list(args.args))
     if command == "index":
         from zeke_ls.cli.index_cmd import run_index
 
-        return run_index(args.path, args.config, args.query, args.repo_map, args.budget,
-                         args.limit, args.json)
+        return run_index(
+            args.path, args.config, args.query, args.repo_map, args.budget, args.limit, args.json
+        )
     if command == "glyph":
         from zeke_ls.glyph.server import run_glyph
 

@@ -28,8 +28,9 @@ class Entry:
 
 
 class CompletionCache:
-    def __init__(self, size: int = 100, ttl_s: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, size: int = 100, ttl_s: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ):
         self.size, self.ttl_s, self._clock = size, ttl_s, clock
         self._entries: OrderedDict[tuple[str, str, str], Entry] = OrderedDict()
 
@@ -77,8 +78,8 @@ def _remainders(entry: Entry, prefix: str) -> list[str]:
     found = prefix.rfind(tail, max(0, len(prefix) - longest - len(tail)))
     if found < 0 or (len(entry.prefix) <= TAIL and found != 0):
         return []
-    typed = prefix[found + len(tail):]
+    typed = prefix[found + len(tail) :]
     if not typed:
         return []
-    rest = (s[len(typed):] for s in entry.suggestions if s.startswith(typed))
+    rest = (s[len(typed) :] for s in entry.suggestions if s.startswith(typed))
     return [r for r in rest if r]

@@ -64,8 +64,14 @@ def _plain(answer: str, ctx: PackedContext) -> str:
     return answer
 
 
-def make_plan(router: ModelRouter, alias: str, info: ModelInfo, ctx: PackedContext,
-              max_tokens: int, style: Style | None = None) -> Plan:
+def make_plan(
+    router: ModelRouter,
+    alias: str,
+    info: ModelInfo,
+    ctx: PackedContext,
+    max_tokens: int,
+    style: Style | None = None,
+) -> Plan:
     """The request for one style (see `prompts.styles`; default: chosen by model name)."""
     style = style or choose_style("auto", info.model, info.fim_template, info.supports_suffix)
     cache_model = f"{alias}|{info.model}|{style.name}"
@@ -80,21 +86,58 @@ def make_plan(router: ModelRouter, alias: str, info: ModelInfo, ctx: PackedConte
     if style.name == "fim" and style.template is not None:
         template = style.template
         prompt = template.render(healed.prefix, suffix)
-        return Plan(f"fim:{template.name}", lambda t: router.complete(alias, CompletionRequest(
-            prompt=prompt, raw=True, stop=list(template.stop), max_tokens=max_tokens,
-            temperature=t)), healed_answer, cache_model)
+        return Plan(
+            f"fim:{template.name}",
+            lambda t: router.complete(
+                alias,
+                CompletionRequest(
+                    prompt=prompt,
+                    raw=True,
+                    stop=list(template.stop),
+                    max_tokens=max_tokens,
+                    temperature=t,
+                ),
+            ),
+            healed_answer,
+            cache_model,
+        )
     if style.name == "raw":
-        return Plan("raw", lambda t: router.complete(alias, CompletionRequest(
-            prompt=healed.prefix, raw=True, stop=list(RAW_STOPS), max_tokens=max_tokens,
-            temperature=t)), healed_answer, cache_model)
+        return Plan(
+            "raw",
+            lambda t: router.complete(
+                alias,
+                CompletionRequest(
+                    prompt=healed.prefix,
+                    raw=True,
+                    stop=list(RAW_STOPS),
+                    max_tokens=max_tokens,
+                    temperature=t,
+                ),
+            ),
+            healed_answer,
+            cache_model,
+        )
     if style.name == "suffix":
-        return Plan("suffix", lambda t: router.complete(alias, CompletionRequest(
-            prompt=prefix, suffix=suffix, max_tokens=max_tokens, temperature=t)),
-            _plain, cache_model)
+        return Plan(
+            "suffix",
+            lambda t: router.complete(
+                alias,
+                CompletionRequest(
+                    prompt=prefix, suffix=suffix, max_tokens=max_tokens, temperature=t
+                ),
+            ),
+            _plain,
+            cache_model,
+        )
     messages = inline_chat.build_messages(ctx)
-    return Plan("chat", lambda t: router.chat(alias, ChatRequest(
-        messages=messages, max_tokens=max_tokens, temperature=t)), inline_chat.extract,
-        cache_model)
+    return Plan(
+        "chat",
+        lambda t: router.chat(
+            alias, ChatRequest(messages=messages, max_tokens=max_tokens, temperature=t)
+        ),
+        inline_chat.extract,
+        cache_model,
+    )
 
 
 def style_for(session: Session, alias: str, info: ModelInfo) -> Style:
@@ -133,8 +176,9 @@ class CompletionEngine:
         if detect is not None:
             await detect()  # once: Omen's /v1/completions drops suffix (see catalog)
         info = router.info(alias)
-        plan = make_plan(router, alias, info, ctx, config.max_tokens,
-                         style_for(self.session, alias, info))
+        plan = make_plan(
+            router, alias, info, ctx, config.max_tokens, style_for(self.session, alias, info)
+        )
         count = 1 if info.kind in SINGLE_SLOT_KINDS else count
         self._supersede(key)
         cached = self.cache.get(plan.cache_model, ctx.prefix, ctx.suffix)
@@ -161,8 +205,9 @@ class CompletionEngine:
     async def _fetch(self, plan: Plan, ctx: PackedContext, count: int) -> list[str]:
         temperature = self.session.config.completion.temperature
         temps = [temperature] + [max(temperature, SPREAD_TEMPERATURE)] * (count - 1)
-        outcomes = await asyncio.gather(*(self._one(plan, ctx, t) for t in temps),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(self._one(plan, ctx, t) for t in temps), return_exceptions=True
+        )
         errors = [o for o in outcomes if isinstance(o, BaseException)]
         if errors and len(errors) == len(outcomes):
             raise errors[0]  # every attempt failed: the caller reports it

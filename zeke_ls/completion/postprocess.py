@@ -50,16 +50,16 @@ def strip_prefix_echo(text: str, ctx: PackedContext) -> str:
         echo = "\n".join(lines[-count:])
         if echo.strip() and len(echo.strip()) >= 2:
             if text.startswith(echo):
-                return text[len(echo):]
+                return text[len(echo) :]
             if echo.lstrip() != echo and text.startswith(echo.lstrip()):
-                return text[len(echo.lstrip()):]
+                return text[len(echo.lstrip()) :]
     return text
 
 
 def strip_indent_echo(text: str, line_prefix: str) -> str:
     """A cursor after indentation: the model often indents its first line again."""
     if line_prefix and not line_prefix.strip() and text.startswith(line_prefix):
-        return text[len(line_prefix):]
+        return text[len(line_prefix) :]
     return text
 
 

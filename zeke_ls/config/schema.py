@@ -86,9 +86,9 @@ class AliasConfig(Section):
     edit_format: Literal["udiff", "search_replace", "whole"] | None = None
     nes_template: Literal["chat", "zeta", "zeta2"] | None = None
     """Next-edit prompt format: `chat` (default), or `zeta`/`zeta2` for Zed's edit models."""
-    completion_style: Literal["auto", "fim", "raw", "chat", "suffix", "fim-noheal", "raw-noheal"] = (
-        "auto"
-    )
+    completion_style: Literal[
+        "auto", "fim", "raw", "chat", "suffix", "fim-noheal", "raw-noheal"
+    ] = "auto"
     """Inline-completion prompt: `fim` (the family's FIM tokens), `raw` (the code before the
     cursor, continued), `chat` (a cursor-marker prompt), `suffix` (the server's own FIM), or
     `auto`: chosen by the model family, read from a local GGUF file's own metadata. The

@@ -280,7 +280,10 @@ class ConfigStore:
             # Not recursive: only the folders that hold config files, never the workspace tree
             # under them (nor a symlink out of it).
             changes_of = watchfiles.awatch(
-                *dirs, debounce=200, step=50, watch_filter=_only(targets),
+                *dirs,
+                debounce=200,
+                step=50,
+                watch_filter=_only(targets),
                 recursive=False,
             )
             # awatch installs its watches on its first step, before it first awaits: this

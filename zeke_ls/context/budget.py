@@ -46,8 +46,14 @@ class Packed:
     trimmed: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"key": self.key, "kind": self.kind, "label": self.label, "tokens": self.tokens,
-                "originalTokens": self.original_tokens, "trimmed": self.trimmed}
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "label": self.label,
+            "tokens": self.tokens,
+            "originalTokens": self.original_tokens,
+            "trimmed": self.trimmed,
+        }
 
 
 @dataclass
@@ -59,8 +65,13 @@ class Dropped:
     reason: str
 
     def to_json(self) -> dict[str, object]:
-        return {"key": self.key, "kind": self.kind, "label": self.label, "tokens": self.tokens,
-                "reason": self.reason}
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "label": self.label,
+            "tokens": self.tokens,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -118,8 +129,9 @@ def pack(pieces: list[Piece], budget: int, counter: TokenCounter) -> Pack:
         room = result.budget - result.used
         if boundary is None and frame + tokens <= room:
             text = header(piece.label) + piece.text + FOOTER
-            result.included.append(Packed(piece.key, piece.kind, piece.label, text,
-                                          frame + tokens, tokens))
+            result.included.append(
+                Packed(piece.key, piece.kind, piece.label, text, frame + tokens, tokens)
+            )
             continue
         if boundary is None:
             boundary = piece.label
@@ -127,16 +139,31 @@ def pack(pieces: list[Piece], budget: int, counter: TokenCounter) -> Pack:
             if packed is not None:
                 result.included.append(packed)
                 continue
-            result.dropped.append(Dropped(piece.key, piece.kind, piece.label, tokens,
-                                          f"over budget: {frame + tokens} tokens, {room} left"))
+            result.dropped.append(
+                Dropped(
+                    piece.key,
+                    piece.kind,
+                    piece.label,
+                    tokens,
+                    f"over budget: {frame + tokens} tokens, {room} left",
+                )
+            )
             continue
-        result.dropped.append(Dropped(piece.key, piece.kind, piece.label, tokens,
-                                      f"over budget: lower priority than {boundary}"))
+        result.dropped.append(
+            Dropped(
+                piece.key,
+                piece.kind,
+                piece.label,
+                tokens,
+                f"over budget: lower priority than {boundary}",
+            )
+        )
     return result
 
 
-def trim_piece(piece: Piece, frame: int, tokens: int, room: int,
-               counter: TokenCounter) -> Packed | None:
+def trim_piece(
+    piece: Piece, frame: int, tokens: int, room: int, counter: TokenCounter
+) -> Packed | None:
     """Keep the start of the piece within `room`, with a visible marker; None if too small."""
     marker_cost = counter.count(trim_marker(0, tokens)) + 2
     keep = room - frame - marker_cost
@@ -144,5 +171,6 @@ def trim_piece(piece: Piece, frame: int, tokens: int, room: int,
         return None
     kept_text = truncate_to_tokens(piece.text, keep, keep="start")
     text = header(piece.label) + kept_text + trim_marker(keep, tokens) + FOOTER
-    return Packed(piece.key, piece.kind, piece.label, text, frame + keep + marker_cost, tokens,
-                  trimmed=True)
+    return Packed(
+        piece.key, piece.kind, piece.label, text, frame + keep + marker_cost, tokens, trimmed=True
+    )

@@ -102,8 +102,7 @@ def _line_count(text: str) -> int:
     return len(_EOL.findall(text)) + 1
 
 
-def resolve_cursor(text: str, line: int, character: int,
-                   encoding: str = UTF16) -> Cursor | None:
+def resolve_cursor(text: str, line: int, character: int, encoding: str = UTF16) -> Cursor | None:
     """Resolve an LSP position; None when the line is past the end of the document."""
     if line < 0 or character < 0:
         return None
@@ -124,8 +123,9 @@ class CursorResolver:
     def __init__(self) -> None:
         self._last: dict[str, tuple[str, int, int]] = {}
 
-    def resolve(self, key: str, text: str, line: int, character: int,
-                encoding: str = UTF16) -> Cursor | None:
+    def resolve(
+        self, key: str, text: str, line: int, character: int, encoding: str = UTF16
+    ) -> Cursor | None:
         start_line, start = self._resume_point(key, text, line)
         if "\r" in text or line < 0 or character < 0:
             return resolve_cursor(text, line, character, encoding)
@@ -133,8 +133,9 @@ class CursorResolver:
         if bounds is None:
             cursor = resolve_cursor(text, line, character, encoding)
         else:
-            cursor = _cursor_in_line(text, line, character, start + bounds[0], start + bounds[1],
-                                     encoding)
+            cursor = _cursor_in_line(
+                text, line, character, start + bounds[0], start + bounds[1], encoding
+            )
         if cursor is not None:
             self._last.pop(key, None)
             self._last[key] = (text, line, cursor.line_start)
@@ -152,11 +153,11 @@ class CursorResolver:
         return old_line, old_start
 
 
-def _cursor_in_line(text: str, line: int, character: int, start: int, end: int,
-                    encoding: str) -> Cursor:
+def _cursor_in_line(
+    text: str, line: int, character: int, start: int, end: int, encoding: str
+) -> Cursor:
     index = units_to_index(text[start:end], character, encoding)
-    return Cursor(start + index, line, index_to_units(text[start:end], index, encoding),
-                  start, end)
+    return Cursor(start + index, line, index_to_units(text[start:end], index, encoding), start, end)
 
 
 def relative_path(path: str, roots: list[Path]) -> str:
@@ -186,9 +187,19 @@ class ContextPacker:
             found = self._lines[line] = self.counter.count(line)
         return found
 
-    def pack(self, text: str, cursor: Cursor, *, path: str, language: str, budget: int,
-             prefix_ratio: float = 0.75, others: list[Snippet] | None = None,
-             reserved: list[Snippet] | None = None, reserve_tokens: int = 0) -> PackedContext:
+    def pack(
+        self,
+        text: str,
+        cursor: Cursor,
+        *,
+        path: str,
+        language: str,
+        budget: int,
+        prefix_ratio: float = 0.75,
+        others: list[Snippet] | None = None,
+        reserved: list[Snippet] | None = None,
+        reserve_tokens: int = 0,
+    ) -> PackedContext:
         """`reserved` snippets (definitions from the index) get up to `reserve_tokens` before
         the prefix and suffix are cut; `others` get whatever those leave."""
         first, first_tokens = self._snippets(reserved or [], reserve_tokens)
@@ -203,8 +214,8 @@ class ContextPacker:
             suffix=clean_surrogates(suffix),
             path=path,
             language=language,
-            line_prefix=clean_surrogates(text[cursor.line_start:cursor.offset]),
-            line_suffix=clean_surrogates(text[cursor.offset:cursor.line_end]),
+            line_prefix=clean_surrogates(text[cursor.line_start : cursor.offset]),
+            line_suffix=clean_surrogates(text[cursor.offset : cursor.line_end]),
             snippets=first + snippets,
             tokens=used + snippet_tokens + first_tokens,
             first_line=cursor.line - prefix.count("\n"),

@@ -32,6 +32,7 @@ from zeke_ls.workspace.paths import relative_name
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Span:
     """A range as LSP lines and characters (end exclusive)."""
@@ -42,8 +43,10 @@ class Span:
     end_char: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": {"line": self.start_line, "character": self.start_char},
-                "end": {"line": self.end_line, "character": self.end_char}}
+        return {
+            "start": {"line": self.start_line, "character": self.start_char},
+            "end": {"line": self.end_line, "character": self.end_char},
+        }
 
 
 @dataclass
@@ -100,8 +103,9 @@ class ContextSet:
 
     # --- membership ---------------------------------------------------------------------------
 
-    def add_file(self, path: Path, span: Span | None = None,
-                 glob: str | None = None) -> ContextItem:
+    def add_file(
+        self, path: Path, span: Span | None = None, glob: str | None = None
+    ) -> ContextItem:
         """Pin a file or a range of it; the same file/range twice is one item."""
         resolved = confine(path, self.roots())
         self.text(resolved)  # refuse binary, oversized and missing files now
@@ -109,9 +113,9 @@ class ContextSet:
         self._watch_dirs_changed()
         return item
 
-    def read_many(self, paths: list[Path],
-                  stop: threading.Event | None = None) -> tuple[list[tuple[Path, Cached]],
-                                                               list[dict[str, str]]]:
+    def read_many(
+        self, paths: list[Path], stop: threading.Event | None = None
+    ) -> tuple[list[tuple[Path, Cached]], list[dict[str, str]]]:
         """Read and vet files for pinning (blocking: run it in a worker thread)."""
         accepted: list[tuple[Path, Cached]] = []
         skipped: list[dict[str, str]] = []
@@ -122,13 +126,21 @@ class ContextSet:
             try:
                 resolved = confine(path, roots)
                 stat = resolved.stat()
-                accepted.append((resolved, Cached(stat.st_mtime_ns, stat.st_size,
-                                                  read_text(resolved, max_bytes))))
+                accepted.append(
+                    (
+                        resolved,
+                        Cached(stat.st_mtime_ns, stat.st_size, read_text(resolved, max_bytes)),
+                    )
+                )
             except (Refused, NotFound) as exc:
                 skipped.append({"path": relative_name(path, roots), "reason": exc.message})
             except FileNotFoundError:
-                skipped.append({"path": relative_name(path, roots),
-                                "reason": "the file disappeared while it was being read"})
+                skipped.append(
+                    {
+                        "path": relative_name(path, roots),
+                        "reason": "the file disappeared while it was being read",
+                    }
+                )
         return accepted, skipped
 
     def adopt(self, accepted: list[tuple[Path, Cached]], glob: str | None) -> list[ContextItem]:
@@ -164,8 +176,11 @@ class ContextSet:
 
     def remove(self, item_id: str | None = None, path: Path | None = None) -> list[ContextItem]:
         """Remove one item by id, or every item of a file; NotFound when nothing matched."""
-        found = [i for i in self.items.values()
-                 if i.id == item_id or (path is not None and i.path == path.resolve())]
+        found = [
+            i
+            for i in self.items.values()
+            if i.id == item_id or (path is not None and i.path == path.resolve())
+        ]
         if not found:
             raise NotFound(f"no context item {item_id or path}; see zeke/contextList")
         for item in found:
@@ -254,8 +269,9 @@ class ContextSet:
             # runs just after, so the line tells tests that disk changes are now seen.
             asyncio.get_running_loop().call_soon(log.info, "context watcher started: %s", dirs)
             with contextlib.suppress(FileNotFoundError, RuntimeError):
-                async for changes in watchfiles.awatch(*dirs, recursive=False, debounce=50, step=20,
-                                                       stop_event=self._stop_watch):
+                async for changes in watchfiles.awatch(
+                    *dirs, recursive=False, debounce=50, step=20, stop_event=self._stop_watch
+                ):
                     self.on_disk_changes({p for _change, p in changes})
             await asyncio.sleep(0.02)
 
@@ -272,7 +288,8 @@ class ContextSet:
                 changed.append({"id": item.id, "path": str(item.path)})
             else:
                 self._drop(item)
-                removed.append({"id": item.id, "path": str(item.path),
-                                "reason": "the file was deleted"})
+                removed.append(
+                    {"id": item.id, "path": str(item.path), "reason": "the file was deleted"}
+                )
         if changed or removed:
             self._emit({"changed": changed, "removed": removed})

@@ -25,8 +25,9 @@ def parse_body(body: bytes) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, error_response(PARSE_ERROR, f"Parse error: the body is not UTF-8 "
-                                                 f"(invalid byte at offset {exc.start})")
+        return None, error_response(
+            PARSE_ERROR, f"Parse error: the body is not UTF-8 (invalid byte at offset {exc.start})"
+        )
     try:
         message = json.loads(text)
     except RecursionError:
@@ -37,29 +38,41 @@ def parse_body(body: bytes) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
 
 
 def valid_id(value: Any) -> bool:
-    return value is None or isinstance(value, str) or (
-        isinstance(value, int) and not isinstance(value, bool))
+    return (
+        value is None
+        or isinstance(value, str)
+        or (isinstance(value, int) and not isinstance(value, bool))
+    )
 
 
 def check_envelope(message: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     if isinstance(message, list):
-        return None, error_response(INVALID_REQUEST, "Invalid Request: batches are not "
-                                                     "supported; send one message per frame")
+        return None, error_response(
+            INVALID_REQUEST,
+            "Invalid Request: batches are not supported; send one message per frame",
+        )
     if not isinstance(message, dict):
-        return None, error_response(INVALID_REQUEST, "Invalid Request: not a JSON-RPC message "
-                                                     "object")
+        return None, error_response(
+            INVALID_REQUEST, "Invalid Request: not a JSON-RPC message object"
+        )
     msg_id = message.get("id")
     if not valid_id(msg_id):
-        return None, error_response(INVALID_REQUEST, "Invalid Request: id must be a string, "
-                                                     "an integer or null")
+        return None, error_response(
+            INVALID_REQUEST, "Invalid Request: id must be a string, an integer or null"
+        )
     if message.get("jsonrpc") != "2.0":
-        return None, error_response(INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be '
-                                                     '"2.0"', msg_id)
+        return None, error_response(
+            INVALID_REQUEST, 'Invalid Request: "jsonrpc" must be "2.0"', msg_id
+        )
     method = message.get("method")
     if "method" in message and not isinstance(method, str):
-        return None, error_response(INVALID_REQUEST, "Invalid Request: method must be a "
-                                                     "string", msg_id)
+        return None, error_response(
+            INVALID_REQUEST, "Invalid Request: method must be a string", msg_id
+        )
     if method is None and not ("result" in message or "error" in message):
-        return None, error_response(INVALID_REQUEST, "Invalid Request: neither a request, a "
-                                                     "notification nor a response", msg_id)
+        return None, error_response(
+            INVALID_REQUEST,
+            "Invalid Request: neither a request, a notification nor a response",
+            msg_id,
+        )
     return message, None

@@ -83,9 +83,13 @@ class Framer:
             return []
         body, declared = bytes(self._buffer), self._length
         self._reset(len(self._buffer))
-        return [Frame(problem=f"Content-Length {declared} was larger than the {len(body)}-byte "
-                              "message; took the message after the client went idle"),
-                Frame(body=body)]
+        return [
+            Frame(
+                problem=f"Content-Length {declared} was larger than the {len(body)}-byte "
+                "message; took the message after the client went idle"
+            ),
+            Frame(body=body),
+        ]
 
     # --- headers ------------------------------------------------------------------------------
 
@@ -130,8 +134,12 @@ class Framer:
         if self._skipping:
             return []
         self._skipping = found is None
-        return [Frame(problem=f"dropped {dropped} bytes of bad framing ({problem}); "
-                              "reading on from the next Content-Length header")]
+        return [
+            Frame(
+                problem=f"dropped {dropped} bytes of bad framing ({problem}); "
+                "reading on from the next Content-Length header"
+            )
+        ]
 
     # --- body ---------------------------------------------------------------------------------
 
@@ -145,8 +153,13 @@ class Framer:
         if intruder is not None and intruder.start() < self._length:
             body, declared = bytes(self._buffer[: intruder.start()]), self._length
             self._reset(intruder.start())
-            return [Frame(problem=f"Content-Length {declared} was wrong: the next message "
-                                  f"began after {len(body)} bytes"), Frame(body=body)]
+            return [
+                Frame(
+                    problem=f"Content-Length {declared} was wrong: the next message "
+                    f"began after {len(body)} bytes"
+                ),
+                Frame(body=body),
+            ]
         self._scanned = window
         if len(self._buffer) < self._length:
             return []
@@ -180,8 +193,11 @@ def parse_block(block: bytes) -> tuple[str | None, int]:
     return None, length
 
 
-async def serve(reader: asyncio.StreamReader, on_body: Callable[[bytes], None],
-                on_problem: Callable[[str], None]) -> None:
+async def serve(
+    reader: asyncio.StreamReader,
+    on_body: Callable[[bytes], None],
+    on_problem: Callable[[str], None],
+) -> None:
     """Feed `reader` to a Framer until EOF, handing out bodies and problems in order."""
     framer = Framer()
     while True:
@@ -198,8 +214,9 @@ async def serve(reader: asyncio.StreamReader, on_body: Callable[[bytes], None],
         dispatch(framer.feed(data), on_body, on_problem)
 
 
-def dispatch(frames: list[Frame], on_body: Callable[[bytes], None],
-             on_problem: Callable[[str], None]) -> None:
+def dispatch(
+    frames: list[Frame], on_body: Callable[[bytes], None], on_problem: Callable[[str], None]
+) -> None:
     for frame in frames:
         if frame.problem is not None:
             on_problem(frame.problem)

@@ -201,8 +201,11 @@ class ZekeServer(LanguageServer):
         assert serving is not None and isinstance(self.protocol, ZekeProtocol)
         loop.add_signal_handler(signal.SIGTERM, serving.cancel)
         try:
-            await framing.serve(reader, self.protocol.handle_body,
-                                lambda problem: log.warning("framing: %s", problem))
+            await framing.serve(
+                reader,
+                self.protocol.handle_body,
+                lambda problem: log.warning("framing: %s", problem),
+            )
             log.info("stdin closed: shutting down")
         except asyncio.CancelledError:
             log.info("SIGTERM: shutting down")
@@ -246,5 +249,3 @@ def create_server(settings: ConfigStore | None = None) -> ZekeServer:
     for name, methods in LAZY_FEATURES.items():
         register_lazily(server, f"zeke_ls.features.{name}", methods)
     return server
-
-

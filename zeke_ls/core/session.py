@@ -127,8 +127,11 @@ class Session:
         """What the user pinned for chat."""
         from zeke_ls.context.sets import ContextSet
 
-        return ContextSet(lambda: self.roots, lambda: self.config.context.max_file_bytes,
-                          lambda: self.documents.codec)
+        return ContextSet(
+            lambda: self.roots,
+            lambda: self.config.context.max_file_bytes,
+            lambda: self.documents.codec,
+        )
 
     @property
     def config(self) -> ZekeConfig:

@@ -188,8 +188,9 @@ async def edit_action(
     require_feature(server, "edits")  # the patch pathway loads on first use
     session = server.session
     assert session.edit_proposer is not None and session.edit_acceptor is not None
-    proposal = await session.edit_proposer(uri, argument.get("range"), instruction,
-                                           argument.get("model"), on_progress)
+    proposal = await session.edit_proposer(
+        uri, argument.get("range"), instruction, argument.get("model"), on_progress
+    )
     result: dict[str, Any] = {"command": name, "edit": proposal, "applied": []}
     usable = [h["id"] for h in proposal["hunks"] if h.get("status") == "applied"]
     refused = [h for h in proposal["hunks"] if h.get("status") != "applied"]
@@ -209,8 +210,8 @@ async def edit_action(
     progress.report("applying")
     try:
         accepted = await asyncio.wait_for(
-            session.edit_acceptor(proposal["editId"]),
-            CLIENT_REQUEST_TIMEOUT_S * 3)
+            session.edit_acceptor(proposal["editId"]), CLIENT_REQUEST_TIMEOUT_S * 3
+        )
     except TimeoutError:
         raise Refused("the editor did not answer workspace/applyEdit") from None
     result["applied"] = accepted["applied"]

@@ -79,26 +79,28 @@ def selection_of(server: ZekeServer, params: ChatParams) -> tuple[Selection | No
     label = f"{name} lines {start[0] + 1}-{end[0] + 1}"
     selection = Selection(label, documents.language(uri), documents.slice(text, start, end))
     around = surrounding(text, start[0], end[0], server.session.config.context.surrounding_lines)
-    return selection, [Piece("surrounding:" + uri.key, "surrounding",
-                             f"{name} around the selection", around)]
+    return selection, [
+        Piece("surrounding:" + uri.key, "surrounding", f"{name} around the selection", around)
+    ]
 
 
 def surrounding(text: str, first: int, last: int, count: int) -> str:
     """`count` lines before and after the selection, the selection itself elided."""
     lines = text.splitlines(keepends=True)
-    before = "".join(lines[max(first - count, 0): first])
-    after = "".join(lines[last + 1: last + 1 + count])
+    before = "".join(lines[max(first - count, 0) : first])
+    after = "".join(lines[last + 1 : last + 1 + count])
     return before + "[... the selection ...]\n" + after
 
 
-def open_document_pieces(server: ZekeServer, exclude: Uri | None,
-                         pinned: set[Path]) -> list[Piece]:
+def open_document_pieces(server: ZekeServer, exclude: Uri | None, pinned: set[Path]) -> list[Piece]:
     """Other open buffers inside the roots, not already pinned whole: the lowest tier."""
     session = server.session
     skipped = exclude.path.resolve() if exclude is not None and exclude.path else None
-    return [Piece("document:" + str(path), "document", session.workspace.relative(path), text)
-            for path, text in session.documents.open_texts().items()
-            if path != skipped and path not in pinned and session.workspace.inside(path)]
+    return [
+        Piece("document:" + str(path), "document", session.workspace.relative(path), text)
+        for path, text in session.documents.open_texts().items()
+        if path != skipped and path not in pinned and session.workspace.inside(path)
+    ]
 
 
 # --- prompt assembly -------------------------------------------------------------------------
@@ -117,9 +119,15 @@ def history_within(session: Session, chat: Conversation, budget: int) -> list[di
     return kept[::-1]
 
 
-def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: str,
-             command: str | None, text: str, found: list[Piece] | None = None,
-             ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+def assemble(
+    server: ZekeServer,
+    params: ChatParams,
+    chat: Conversation,
+    alias: str,
+    command: str | None,
+    text: str,
+    found: list[Piece] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
     """System prompt + packed context, history, the user's turn: all within the budget."""
     session = server.session
     selection, pieces = selection_of(server, params)
@@ -128,12 +136,17 @@ def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: 
     budget = budget_for(session, alias)
     fixed = session.token_counter.count_many([system, prompt]) + 3 * MESSAGE_OVERHEAD + 8
     if fixed > budget:
-        raise Refused(f"the message is about {fixed} tokens, over the {budget}-token budget of "
-                      f"{alias} (context window minus [context] reserve_output_tokens); "
-                      "shorten it or choose a larger model with zeke/setModel")
+        raise Refused(
+            f"the message is about {fixed} tokens, over the {budget}-token budget of "
+            f"{alias} (context window minus [context] reserve_output_tokens); "
+            "shorten it or choose a larger model with zeke/setModel"
+        )
     history = history_within(session, chat, (budget - fixed) // 2)
-    room = budget - fixed - sum(session.token_counter.count(m["content"] or "") +
-                                MESSAGE_OVERHEAD for m in history)
+    room = (
+        budget
+        - fixed
+        - sum(session.token_counter.count(m["content"] or "") + MESSAGE_OVERHEAD for m in history)
+    )
     vanished: list[dict[str, Any]] = []
     pieces += found or []  # `@workspace`: index search results and the repo map
     if params.include_context:
@@ -144,8 +157,11 @@ def assemble(server: ZekeServer, params: ChatParams, chat: Conversation, alias: 
     packed = pack(pieces, room, session.token_counter)
     if packed.included:
         system += "\n\nWorkspace context:\n\n" + packed.render()
-    messages = [{"role": "system", "content": system}, *history,
-                {"role": "user", "content": prompt}]
+    messages = [
+        {"role": "system", "content": system},
+        *history,
+        {"role": "user", "content": prompt},
+    ]
     return messages, packed.report() | {"vanished": vanished}, prompt
 
 
@@ -158,8 +174,9 @@ EDIT_INSTRUCTIONS = {
 }
 
 
-async def edit_proposal(server: ZekeServer, command: str | None, params: ChatParams,
-                        text: str) -> dict[str, Any] | None:
+async def edit_proposal(
+    server: ZekeServer, command: str | None, params: ChatParams, text: str
+) -> dict[str, Any] | None:
     """/fix and /test with `proposeEdit: true` also go through the patch pathway (`zeke/edit`)
     and return its proposal (previewed, accepted with `zeke/editAccept`). Off by default, so a
     chat client that only shows text is not charged a second model call."""
@@ -175,9 +192,13 @@ async def edit_proposal(server: ZekeServer, command: str | None, params: ChatPar
         instruction += "\nDiagnostics:\n" + format_diagnostics(params.diagnostics)
     rng = params.range.model_dump() if params.range else None
     try:
-        return await propose_edit(params.text_document.uri, rng, instruction, None,
-                                  lambda data: server.notify(EDIT_PROGRESS,
-                                                             {"requestId": request_id, **data}))
+        return await propose_edit(
+            params.text_document.uri,
+            rng,
+            instruction,
+            None,
+            lambda data: server.notify(EDIT_PROGRESS, {"requestId": request_id, **data}),
+        )
     except asyncio.CancelledError:
         return {"cancelled": True}
     except JsonRpcException as exc:
@@ -192,10 +213,16 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
     alias = session.models.check(params.model) if params.model else session.model_for("chat")
     request_id = server.protocol.msg_id
     index, index_config = session.index, session.config.index
-    found = await index.chat_pieces(params.message, index_config.search_results,
-                                    index_config.repo_map_tokens) if index else []
-    packing = asyncio.ensure_future(session.workspace.run(assemble, server, params, chat,
-                                                          alias, command, text, found))
+    found = (
+        await index.chat_pieces(
+            params.message, index_config.search_results, index_config.repo_map_tokens
+        )
+        if index
+        else []
+    )
+    packing = asyncio.ensure_future(
+        session.workspace.run(assemble, server, params, chat, alias, command, text, found)
+    )
     cancelled = False
     try:
         await asyncio.shield(packing)
@@ -216,10 +243,18 @@ async def run_chat(server: ZekeServer, params: ChatParams) -> dict[str, Any]:
         raise failed(server, base, reply, turn, exc, alias) from None
     fill(reply, turn)
     result = ChatResult(
-        chat_id=chat.id, request_id=base["requestId"],
-        message=ChatMessageJson(role="assistant", content=turn.text), model=turn.model,
-        alias=alias, usage=turn.usage_json(), finish_reason=reply.finish_reason,
-        cancelled=reply.cancelled, command=command, tool_steps=turn.tool_steps, context=context)
+        chat_id=chat.id,
+        request_id=base["requestId"],
+        message=ChatMessageJson(role="assistant", content=turn.text),
+        model=turn.model,
+        alias=alias,
+        usage=turn.usage_json(),
+        finish_reason=reply.finish_reason,
+        cancelled=reply.cancelled,
+        command=command,
+        tool_steps=turn.tool_steps,
+        context=context,
+    )
     if not reply.cancelled and (proposal := await edit_proposal(server, command, params, text)):
         result.edit = proposal
     return result.dump()
@@ -232,27 +267,53 @@ def slash_command(message: str) -> tuple[str | None, str]:
         raise JsonRpcInvalidParams(message=str(exc)) from None
 
 
-def new_turn(server: ZekeServer, params: ChatParams, alias: str, messages: list[dict[str, Any]],
-             base: dict[str, Any], command: str | None) -> Turn:
+def new_turn(
+    server: ZekeServer,
+    params: ChatParams,
+    alias: str,
+    messages: list[dict[str, Any]],
+    base: dict[str, Any],
+    command: str | None,
+) -> Turn:
     """A turn whose every delta goes straight out as a `zeke/chatDelta`."""
     session = server.session
-    tools = Workspace(session.roots, session.config.context.max_file_bytes) if params.tools else None
+    tools = (
+        Workspace(session.roots, session.config.context.max_file_bytes) if params.tools else None
+    )
+
     def relay(event: dict[str, Any]) -> None:
         server.notify(DELTA, ChatDelta.model_validate(base | event).dump())
 
-    return Turn(session.router, alias, messages, relay,
-                workspace=tools, max_steps=session.config.chat.max_tool_steps,
-                temperature=session.config.chat.temperature, intent=command or "chat")
+    return Turn(
+        session.router,
+        alias,
+        messages,
+        relay,
+        workspace=tools,
+        max_steps=session.config.chat.max_tool_steps,
+        temperature=session.config.chat.temperature,
+        intent=command or "chat",
+    )
 
 
-def failed(server: ZekeServer, base: dict[str, Any], reply: ChatMessage, turn: Turn,
-           exc: ProviderError, alias: str) -> ZekeError:
+def failed(
+    server: ZekeServer,
+    base: dict[str, Any],
+    reply: ChatMessage,
+    turn: Turn,
+    exc: ProviderError,
+    alias: str,
+) -> ZekeError:
     """Keep the partial answer with the error, end the delta stream with it, return the error."""
     fill(reply, turn)
     reply.error = str(exc)
     error = server.session.models.error(exc, "chat", alias)
-    server.notify(DELTA, ChatDelta.model_validate(
-        base | {"text": "", "error": {"code": error.code, "message": error.message}}).dump())
+    server.notify(
+        DELTA,
+        ChatDelta.model_validate(
+            base | {"text": "", "error": {"code": error.code, "message": error.message}}
+        ).dump(),
+    )
     return error
 
 

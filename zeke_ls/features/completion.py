@@ -65,8 +65,13 @@ def find_document(server: ZekeServer, uri: str) -> TextDocument:
     return server.session.documents.require_open(parse_uri(uri))
 
 
-def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
-            position: types.Position, stale: StaleDocuments | None = None) -> Prepared | None:
+def prepare(
+    server: ZekeServer,
+    engine: CompletionEngine,
+    uri: str,
+    position: types.Position,
+    stale: StaleDocuments | None = None,
+) -> Prepared | None:
     """Packed context at the position, or None where no suggestion makes sense."""
     if stale is not None:
         stale.refresh(uri)  # a client that never sends didChange (Grim): newer file on disk
@@ -85,9 +90,14 @@ def prepare(server: ZekeServer, engine: CompletionEngine, uri: str,
         return None
     path = relative_path(to_fs_path(uri) or uri, server.session.roots)
     ctx = engine.packer.pack(
-        text, cursor, path=path, language=document.language_id or path.rpartition(".")[2],
-        budget=config.completion.prompt_tokens, prefix_ratio=config.completion.prefix_ratio,
-        others=other_documents(server, uri), reserved=precomputed(server, uri),
+        text,
+        cursor,
+        path=path,
+        language=document.language_id or path.rpartition(".")[2],
+        budget=config.completion.prompt_tokens,
+        prefix_ratio=config.completion.prefix_ratio,
+        others=other_documents(server, uri),
+        reserved=precomputed(server, uri),
         reserve_tokens=int(config.completion.prompt_tokens * config.index.completion_share),
     )
     return Prepared(uri, cursor, ctx, encoding)
@@ -121,8 +131,9 @@ def other_documents(server: ZekeServer, uri: str) -> list[Snippet]:
     return found
 
 
-async def suggestions(server: ZekeServer, engine: CompletionEngine, prepared: Prepared,
-                      invoked: bool) -> list[str]:
+async def suggestions(
+    server: ZekeServer, engine: CompletionEngine, prepared: Prepared, invoked: bool
+) -> list[str]:
     """The engine's suggestions. Failures are empty for automatic requests (the user did not
     ask, so no error popups per keystroke) and a clear error when the user invoked it."""
     count = server.session.config.completion.max_suggestions if invoked else 1
@@ -131,23 +142,31 @@ async def suggestions(server: ZekeServer, engine: CompletionEngine, prepared: Pr
     except ProviderError as exc:
         log.warning("completion failed: %s", exc)
         if invoked:
-            raise server.session.models.error(exc, "completion",
-                                              server.session.model_for("completion")) from None
-        server.window_log_message(types.LogMessageParams(
-            type=types.MessageType.Warning, message=f"zeke completion: {exc}"))
+            raise server.session.models.error(
+                exc, "completion", server.session.model_for("completion")
+            ) from None
+        server.window_log_message(
+            types.LogMessageParams(
+                type=types.MessageType.Warning, message=f"zeke completion: {exc}"
+            )
+        )
         return []
     except ValueError as exc:
         raise ConfigInvalid(str(exc)) from None
 
 
-def inline_items(prepared: Prepared, texts: list[str],
-                 issued: completion_feedback.IssuedItems) -> types.InlineCompletionList:
+def inline_items(
+    prepared: Prepared, texts: list[str], issued: completion_feedback.IssuedItems
+) -> types.InlineCompletionList:
     here = types.Position(prepared.cursor.line, prepared.cursor.character)
-    return types.InlineCompletionList(items=[
-        types.InlineCompletionItem(insert_text=text, range=types.Range(here, here),
-                                   command=issued.command(text))
-        for text in texts
-    ])
+    return types.InlineCompletionList(
+        items=[
+            types.InlineCompletionItem(
+                insert_text=text, range=types.Range(here, here), command=issued.command(text)
+            )
+            for text in texts
+        ]
+    )
 
 
 def menu_items(prepared: Prepared, texts: list[str], alias: str) -> list[types.CompletionItem]:
@@ -156,25 +175,28 @@ def menu_items(prepared: Prepared, texts: list[str], alias: str) -> list[types.C
     word_match = _WORD.search(ctx.line_prefix)
     word = word_match.group(0) if word_match else ""
     start = cursor.character - index_to_units(word, len(word), prepared.encoding)
-    edit_range = types.Range(types.Position(cursor.line, start),
-                             types.Position(cursor.line, cursor.character))
+    edit_range = types.Range(
+        types.Position(cursor.line, start), types.Position(cursor.line, cursor.character)
+    )
     items: list[types.CompletionItem] = []
     for rank, text in enumerate(texts):
         full = word + text
         label = menu_label(full)
         if label is None or any(item.label == label for item in items):
             continue
-        items.append(types.CompletionItem(
-            label=label,
-            label_details=types.CompletionItemLabelDetails(description="zeke AI"),
-            kind=types.CompletionItemKind.Text,
-            detail=f"zeke AI suggestion ({alias})",
-            documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=full),
-            sort_text=f"0zeke{rank}",
-            filter_text=full,
-            insert_text_format=types.InsertTextFormat.PlainText,
-            text_edit=types.TextEdit(range=edit_range, new_text=full),
-        ))
+        items.append(
+            types.CompletionItem(
+                label=label,
+                label_details=types.CompletionItemLabelDetails(description="zeke AI"),
+                kind=types.CompletionItemKind.Text,
+                detail=f"zeke AI suggestion ({alias})",
+                documentation=types.MarkupContent(kind=types.MarkupKind.PlainText, value=full),
+                sort_text=f"0zeke{rank}",
+                filter_text=full,
+                insert_text_format=types.InsertTextFormat.PlainText,
+                text_edit=types.TextEdit(range=edit_range, new_text=full),
+            )
+        )
     return items
 
 
@@ -200,8 +222,9 @@ def _get(params: Any, name: str) -> Any:
     return getattr(params, name, None)
 
 
-def apply_config(engine: CompletionEngine, options: types.CompletionOptions,
-                 config: ZekeConfig) -> None:
+def apply_config(
+    engine: CompletionEngine, options: types.CompletionOptions, config: ZekeConfig
+) -> None:
     """Follow config reloads. The config is first loaded inside `initialize`, before pygls
     computes the capabilities, so trigger characters from zeke.toml are advertised."""
     options.trigger_characters = config.completion.trigger_chars or None
@@ -232,8 +255,10 @@ def register(server: ZekeServer) -> None:
         prepared = prepare(server, engine, params.text_document.uri, params.position, stale)
         if prepared is None:
             return types.CompletionList(is_incomplete=True, items=[])
-        invoked = (params.context is not None
-                   and params.context.trigger_kind == types.CompletionTriggerKind.Invoked)
+        invoked = (
+            params.context is not None
+            and params.context.trigger_kind == types.CompletionTriggerKind.Invoked
+        )
         texts = await suggestions(server, engine, prepared, invoked)
         alias = server.session.model_for("completion")
         return types.CompletionList(is_incomplete=True, items=menu_items(prepared, texts, alias))

@@ -54,8 +54,9 @@ async def add(server: ZekeServer, params: ContextAddParams) -> ContextAddResult:
         async with WorkProgress(server, f"Zeke: pinning {params.glob}") as progress:
             found = await session.workspace.glob(params.glob, progress)
             progress.report(f"reading {len(found.files)} files")
-            accepted, skipped = await session.workspace.run(context.read_many, found.files,
-                                                            progress.cancelled)
+            accepted, skipped = await session.workspace.run(
+                context.read_many, found.files, progress.cancelled
+            )
             if progress.cancelled.is_set():
                 raise asyncio.CancelledError
         if not accepted and not skipped:
@@ -64,15 +65,19 @@ async def add(server: ZekeServer, params: ContextAddParams) -> ContextAddResult:
         extra: dict[str, Any] = {}
         if found.truncated:
             cap = session.config.context.max_glob_files
-            extra = {"truncated": True, "message": f"the glob matched more than {cap} files; "
-                     f"only the first {cap} were pinned ([context] max_glob_files)"}
+            extra = {
+                "truncated": True,
+                "message": f"the glob matched more than {cap} files; "
+                f"only the first {cap} were pinned ([context] max_glob_files)",
+            }
     else:
         assert params.uri is not None
         added, skipped, extra = [await add_one(server, params)], [], {}
     report = await listing(server, None)
     ids = {item.id for item in added}
-    return ContextAddResult(added=[i for i in report.items if i["id"] in ids], skipped=skipped,
-                            **report.dump(), **extra)
+    return ContextAddResult(
+        added=[i for i in report.items if i["id"] in ids], skipped=skipped, **report.dump(), **extra
+    )
 
 
 async def add_one(server: ZekeServer, params: ContextAddParams) -> ContextItem:
@@ -84,8 +89,7 @@ async def add_one(server: ZekeServer, params: ContextAddParams) -> ContextItem:
     span = span_of(params.range) if params.range else None
     if params.range is not None:
         text = await session.workspace.run(session.documents.text, uri)
-        session.documents.check_range(text, params.range.start.pair(), params.range.end.pair(),
-                                      uri)
+        session.documents.check_range(text, params.range.start.pair(), params.range.end.pair(), uri)
     return await session.workspace.run(session.context_set.add_file, path, span)
 
 
@@ -102,10 +106,15 @@ def item_json(item: ContextItem, piece: Piece, packed: Pack, session: Session) -
     included = {p.key: p for p in packed.included}
     found = included.get(item.id)
     data: dict[str, Any] = {
-        "id": item.id, "kind": item.kind, "uri": from_fs_path(str(item.path)),
-        "label": piece.label, "tokens": session.token_counter.count(piece.text),
-        "included": found is not None, "trimmed": bool(found and found.trimmed),
-        "fits": bool(found and not found.trimmed)}
+        "id": item.id,
+        "kind": item.kind,
+        "uri": from_fs_path(str(item.path)),
+        "label": piece.label,
+        "tokens": session.token_counter.count(piece.text),
+        "included": found is not None,
+        "trimmed": bool(found and found.trimmed),
+        "fits": bool(found and not found.trimmed),
+    }
     if item.span:
         data["range"] = item.span.to_json()
     if item.glob:
@@ -121,9 +130,15 @@ def compute_listing(session: Session, alias: str) -> ContextListing:
     items = session.context_set.items
     listed = [item_json(items[p.key], p, packed, session) for p in pieces if p.key in items]
     return ContextListing(
-        items=listed, total=sum(item["tokens"] for item in listed), used=packed.used,
-        budget=budget, alias=alias, fits=not packed.dropped and not packed.trimmed,
-        dropped=[d.to_json() for d in packed.dropped], vanished=vanished)
+        items=listed,
+        total=sum(item["tokens"] for item in listed),
+        used=packed.used,
+        budget=budget,
+        alias=alias,
+        fits=not packed.dropped and not packed.trimmed,
+        dropped=[d.to_json() for d in packed.dropped],
+        vanished=vanished,
+    )
 
 
 async def listing(server: ZekeServer, alias: str | None) -> ContextListing:
@@ -144,10 +159,18 @@ def on_changed(server: ZekeServer, event: dict[str, Any]) -> None:
             tokens = server.session.token_counter.count(context.item_text(item))
             changed.append({"id": item.id, "uri": from_fs_path(str(item.path)), "tokens": tokens})
         except Exception as exc:
-            changed.append({"id": item.id, "uri": from_fs_path(str(item.path)), "tokens": 0,
-                            "error": getattr(exc, "message", str(exc))})
-    removed = [{"id": e["id"], "uri": from_fs_path(e["path"]), "reason": e["reason"]}
-               for e in event["removed"]]
+            changed.append(
+                {
+                    "id": item.id,
+                    "uri": from_fs_path(str(item.path)),
+                    "tokens": 0,
+                    "error": getattr(exc, "message", str(exc)),
+                }
+            )
+    removed = [
+        {"id": e["id"], "uri": from_fs_path(e["path"]), "reason": e["reason"]}
+        for e in event["removed"]
+    ]
     server.notify(CHANGED, ContextChanged(changed=changed, removed=removed).dump())
 
 

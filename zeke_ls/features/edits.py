@@ -62,15 +62,17 @@ Progress = Callable[[dict[str, Any]], None]
 
 
 def register(server: ZekeServer) -> None:
-    def proposer(uri: str, rng: dict[str, Any] | None, instruction: str, alias: str | None,
-                 request_id: Any) -> Any:
+    def proposer(
+        uri: str, rng: dict[str, Any] | None, instruction: str, alias: str | None, request_id: Any
+    ) -> Any:
         def progress(data: dict[str, Any]) -> None:
             server.notify(PROGRESS, EditProgress(request_id=request_id, **data).dump())
 
         return propose_edit(server, uri, rng, instruction, alias, progress)
 
     server.session.edit_proposer = lambda uri, rng, instruction, alias, on_progress: propose_edit(
-        server, uri, rng, instruction, alias, on_progress)
+        server, uri, rng, instruction, alias, on_progress
+    )
 
     async def acceptor(edit_id: str) -> dict[str, Any]:
         return (await accept_edit(server, AcceptParams(edit_id=edit_id))).dump()
@@ -81,8 +83,9 @@ def register(server: ZekeServer) -> None:
     async def on_edit(params: Any) -> dict[str, Any]:
         args = parse_params(EditParams, params)
         rng = args.range.model_dump() if args.range else None
-        return await proposer(args.text_document.uri, rng, args.instruction, args.alias,
-                              server.protocol.msg_id)
+        return await proposer(
+            args.text_document.uri, rng, args.instruction, args.alias, server.protocol.msg_id
+        )
 
     @server.feature(ACCEPT)
     async def on_accept(params: Any) -> dict[str, Any]:
@@ -147,9 +150,13 @@ async def _generate(
         target.display, target.text or "", instruction, edit_format, _selection(range)
     )
     if server.session.index is not None:  # definitions the selection uses, from other files
-        messages[-1]["content"] = await server.session.index.edit_context(
-            _selected_text(target.text or "", _selection(range)), Path(to_fs_path(target.uri) or "")
-        ) + messages[-1]["content"]
+        messages[-1]["content"] = (
+            await server.session.index.edit_context(
+                _selected_text(target.text or "", _selection(range)),
+                Path(to_fs_path(target.uri) or ""),
+            )
+            + messages[-1]["content"]
+        )
     on_progress({"editId": edit_id, "phase": "generating", "alias": alias})
     parts: list[str] = []
     finish: str | None = None
@@ -166,7 +173,9 @@ async def _generate(
     try:
         check_finish(finish)  # a truncated answer must never become a whole-file rewrite
     except EditRefused as exc:
-        raise Refused(str(exc), data={"modelOutput": "".join(parts)[-4000:], "guard": True}) from None
+        raise Refused(
+            str(exc), data={"modelOutput": "".join(parts)[-4000:], "guard": True}
+        ) from None
     return "".join(parts)
 
 
@@ -273,9 +282,15 @@ async def _accept(server: ZekeServer, proposal: Proposal, args: AcceptParams) ->
     # Open documents, and new files when the client can create them (CreateFile), change
     # through the editor's applyEdit; the rest is written through Glyph.
     open_changes = [c for c, s in changes if s.is_open or _create_in_editor(server, c)]
-    closed = [closed_write(c, _path_of(server, c.uri),
-                           _path_of(server, c.new_uri) if c.new_uri else _path_of(server, c.uri))
-              for c, s in changes if c not in open_changes]
+    closed = [
+        closed_write(
+            c,
+            _path_of(server, c.uri),
+            _path_of(server, c.new_uri) if c.new_uri else _path_of(server, c.uri),
+        )
+        for c, s in changes
+        if c not in open_changes
+    ]
     preflight(closed)
 
     async def apply_open() -> None:

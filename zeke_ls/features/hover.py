@@ -76,9 +76,7 @@ async def ai_hover(server: ZekeServer, uri: str, line: int) -> types.Hover | Non
         "tools": False,
     }
     try:
-        result = await asyncio.wait_for(
-            run_chat(server, argument), AI_HOVER_TIMEOUT_S
-        )
+        result = await asyncio.wait_for(run_chat(server, argument), AI_HOVER_TIMEOUT_S)
     except TimeoutError:
         return markdown("Zeke", f"no answer within {AI_HOVER_TIMEOUT_S:g} s")
     except (JsonRpcException, ProviderError) as exc:

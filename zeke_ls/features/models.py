@@ -26,9 +26,12 @@ SET_MODEL = "zeke/setModel"
 def reachable(session: Session, route: Route) -> bool | None:
     """True if any endpoint of the route answered last time, False if all failed, None if
     none was tried yet."""
-    states = [session.health.entries[url].reachable
-              for target in route.targets for url in target.endpoints
-              if url in session.health.entries]
+    states = [
+        session.health.entries[url].reachable
+        for target in route.targets
+        for url in target.endpoints
+        if url in session.health.entries
+    ]
     if any(state is True for state in states):
         return True
     if states and all(state is False for state in states):
@@ -37,9 +40,14 @@ def reachable(session: Session, route: Route) -> bool | None:
 
 
 def alias_json(session: Session, route: Route) -> dict[str, Any]:
-    return {"name": route.alias, "route": route.route, "reachable": reachable(session, route),
-            "contextWindow": alias_window(session, route.alias),
-            "targets": route.to_json()["targets"], "fallbacks": list(route.fallbacks)}
+    return {
+        "name": route.alias,
+        "route": route.route,
+        "reachable": reachable(session, route),
+        "contextWindow": alias_window(session, route.alias),
+        "targets": route.to_json()["targets"],
+        "fallbacks": list(route.fallbacks),
+    }
 
 
 def models_report(session: Session) -> ModelsResult:
@@ -58,4 +66,6 @@ def register(server: ZekeServer) -> None:
     @server.feature(SET_MODEL)
     def switch(params: Any) -> dict[str, Any]:
         args = parse_params(SetModelParams, params)
-        return SetModelResult(features=server.session.models.choose(args.alias, args.feature)).dump()
+        return SetModelResult(
+            features=server.session.models.choose(args.alias, args.feature)
+        ).dump()

@@ -26,6 +26,7 @@ from zeke_ls.config.schema import GlyphConfig
 
 log = logging.getLogger(__name__)
 
+
 class GlyphError(Exception):
     """Glyph failed, is unreachable, or refused a call (`refused`: it answered with an error,
     e.g. a path outside its roots). The services layer maps it to a JSON-RPC error."""
@@ -38,7 +39,6 @@ class GlyphError(Exception):
 
 GLYPH_PROTOCOL = "2025-06-18"
 """The newest MCP version Glyph v0.1.0-rc1 accepts (the SDK would offer 2025-11-25 first)."""
-
 
 
 class GlyphClient:

@@ -43,8 +43,16 @@ TEMPLATES = {
     "qwen": FimTemplate(
         "qwen",
         "<|fim_prefix|>{prefix}<|fim_suffix|>{suffix}<|fim_middle|>",
-        ("<|endoftext|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>",
-         "<|file_sep|>", "<|repo_name|>", "<|im_end|>"),
+        (
+            "<|endoftext|>",
+            "<|fim_prefix|>",
+            "<|fim_suffix|>",
+            "<|fim_middle|>",
+            "<|fim_pad|>",
+            "<|file_sep|>",
+            "<|repo_name|>",
+            "<|im_end|>",
+        ),
     ),
     "starcoder": FimTemplate(
         "starcoder",
@@ -101,10 +109,26 @@ def choose_template(model: str, override: str | None) -> FimTemplate | None:
 
 
 _LINE_COMMENTS = {
-    "python": "#", "ruby": "#", "shellscript": "#", "sh": "#", "bash": "#", "yaml": "#",
-    "toml": "#", "perl": "#", "r": "#", "elixir": "#", "makefile": "#", "dockerfile": "#",
-    "lua": "--", "sql": "--", "haskell": "--", "ada": "--",
-    "lisp": ";", "clojure": ";", "scheme": ";", "emacs-lisp": ";",
+    "python": "#",
+    "ruby": "#",
+    "shellscript": "#",
+    "sh": "#",
+    "bash": "#",
+    "yaml": "#",
+    "toml": "#",
+    "perl": "#",
+    "r": "#",
+    "elixir": "#",
+    "makefile": "#",
+    "dockerfile": "#",
+    "lua": "--",
+    "sql": "--",
+    "haskell": "--",
+    "ada": "--",
+    "lisp": ";",
+    "clojure": ";",
+    "scheme": ";",
+    "emacs-lisp": ";",
 }
 
 

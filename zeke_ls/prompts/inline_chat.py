@@ -28,8 +28,10 @@ def build_messages(ctx: PackedContext) -> list[dict[str, Any]]:
     parts = []
     for snippet in ctx.snippets:
         parts.append(f"Other open file `{snippet.path}`:\n```\n{snippet.text}\n```\n")
-    parts.append(f"File `{ctx.path}` ({ctx.language}):\n```{ctx.language}\n"
-                 f"{ctx.prefix}{CURSOR}{ctx.suffix}\n```\n")
+    parts.append(
+        f"File `{ctx.path}` ({ctx.language}):\n```{ctx.language}\n"
+        f"{ctx.prefix}{CURSOR}{ctx.suffix}\n```\n"
+    )
     parts.append(f"Reply with the code to insert at {CURSOR} only.")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(parts)}]
 
@@ -57,5 +59,5 @@ def _drop_echoed_prefix(text: str, ctx: PackedContext) -> str:
         start = tail.find("\n") + 1 if len(ctx.prefix) > size else 0
         tail = tail[start:]
         if tail.strip() and text.startswith(tail):
-            return text[len(tail):]
+            return text[len(tail) :]
     return text

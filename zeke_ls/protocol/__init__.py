@@ -24,8 +24,9 @@ class Method:
 
 METHODS: list[Method] = [
     Method("zeke/status", "request", session.NoParams, session.StatusResult),
-    Method("zeke/documentState", "request", session.DocumentStateParams,
-           session.DocumentStateResult),
+    Method(
+        "zeke/documentState", "request", session.DocumentStateParams, session.DocumentStateResult
+    ),
     Method("zeke/models", "request", session.NoParams, session.ModelsResult),
     Method("zeke/setModel", "request", session.SetModelParams, session.SetModelResult),
     Method("zeke/didShowCompletion", "notification", session.CompletionFeedback),
@@ -35,8 +36,9 @@ METHODS: list[Method] = [
     Method("zeke/chatHistory", "request", chat.ChatIdParams, chat.ChatHistoryResult),
     Method("zeke/chatClear", "request", chat.ChatIdParams, chat.ChatClearResult),
     Method("zeke/contextAdd", "request", context.ContextAddParams, context.ContextAddResult),
-    Method("zeke/contextRemove", "request", context.ContextRemoveParams,
-           context.ContextRemoveResult),
+    Method(
+        "zeke/contextRemove", "request", context.ContextRemoveParams, context.ContextRemoveResult
+    ),
     Method("zeke/contextList", "request", context.ContextListParams, context.ContextListing),
     Method("zeke/contextClear", "request", session.NoParams, context.ContextClearResult),
     Method("zeke/contextChanged", "server notification", context.ContextChanged),

@@ -10,16 +10,27 @@ from zeke_ls.protocol.common import Params, Range, Result, TextDocumentId
 
 
 class ChatParams(Params):
-    chat_id: str | None = Field(default=None, description="continue this conversation; else a new one")
+    chat_id: str | None = Field(
+        default=None, description="continue this conversation; else a new one"
+    )
     message: str = Field(description="the user's message, or a /explain /fix /test /doc command")
-    text_document: TextDocumentId | None = Field(default=None, description="the selection's document")
+    text_document: TextDocumentId | None = Field(
+        default=None, description="the selection's document"
+    )
     range: Range | None = Field(default=None, description="the selection")
-    include_context: bool = Field(default=True, description="pack the context set and open documents")
+    include_context: bool = Field(
+        default=True, description="pack the context set and open documents"
+    )
     model: str | None = Field(default=None, description="alias for this request only")
-    diagnostics: list[dict[str, Any]] = Field(default_factory=list,
-                                              description="diagnostics for the /fix prompt")
-    tools: bool = Field(default=True, description="offer the read-only workspace tools to the model")
-    propose_edit: bool = Field(default=False, description="/fix and /test: also return an edit proposal")
+    diagnostics: list[dict[str, Any]] = Field(
+        default_factory=list, description="diagnostics for the /fix prompt"
+    )
+    tools: bool = Field(
+        default=True, description="offer the read-only workspace tools to the model"
+    )
+    propose_edit: bool = Field(
+        default=False, description="/fix and /test: also return an edit proposal"
+    )
 
     @field_validator("message")
     @classmethod
@@ -55,7 +66,9 @@ class ChatDelta(Result):
     text: str = Field(description="the next fragment of the answer (may be empty)")
     tool_calls: list[dict[str, Any]] | None = Field(default=None, description="tool-call fragments")
     tool_step: dict[str, Any] | None = Field(default=None, description="a tool call was answered")
-    error: dict[str, Any] | None = Field(default=None, description="the provider failed: the last delta")
+    error: dict[str, Any] | None = Field(
+        default=None, description="the provider failed: the last delta"
+    )
 
 
 class ChatIdParams(Params):
@@ -63,10 +76,14 @@ class ChatIdParams(Params):
 
 
 class ChatHistoryResult(Result):
-    chats: list[dict[str, Any]] | None = Field(default=None, description="without chatId: every chat id")
+    chats: list[dict[str, Any]] | None = Field(
+        default=None, description="without chatId: every chat id"
+    )
     chat_id: str | None = Field(default=None, description="with chatId: the conversation")
     created_at: float | None = Field(default=None, description="when the conversation started")
-    messages: list[dict[str, Any]] | None = Field(default=None, description="its messages, oldest first")
+    messages: list[dict[str, Any]] | None = Field(
+        default=None, description="its messages, oldest first"
+    )
 
 
 class ChatClearResult(Result):

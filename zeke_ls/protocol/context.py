@@ -13,7 +13,9 @@ from zeke_ls.protocol.common import Params, Range, Result
 class ContextAddParams(Params):
     uri: str | None = Field(default=None, description="a file to pin (with an optional range)")
     range: Range | None = Field(default=None, description="pin only these lines of `uri`")
-    glob: str | None = Field(default=None, description="pin every file matching, relative to the roots")
+    glob: str | None = Field(
+        default=None, description="pin every file matching, relative to the roots"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> ContextAddParams:
@@ -30,7 +32,9 @@ class ContextRemoveParams(Params):
 
 
 class ContextListParams(Params):
-    model: str | None = Field(default=None, description="budget against this alias instead of chat's")
+    model: str | None = Field(
+        default=None, description="budget against this alias instead of chat's"
+    )
 
 
 class ContextListing(Result):
@@ -60,5 +64,7 @@ class ContextClearResult(Result):
 
 
 class ContextChanged(Result):
-    changed: list[dict[str, Any]] = Field(description="pinned files edited on disk: id, uri, tokens")
+    changed: list[dict[str, Any]] = Field(
+        description="pinned files edited on disk: id, uri, tokens"
+    )
     removed: list[dict[str, Any]] = Field(description="pinned files deleted: id, uri, reason")

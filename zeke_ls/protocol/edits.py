@@ -28,13 +28,17 @@ class EditProgress(Result):
     edit_id: str = Field(description="the proposal's id")
     phase: str = Field(description="generating, matching or done")
     alias: str | None = Field(default=None, description="generating: the alias asked")
-    text: str | None = Field(default=None, description="generating: the next fragment of the answer")
+    text: str | None = Field(
+        default=None, description="generating: the next fragment of the answer"
+    )
     hunks: list[dict[str, Any]] | None = Field(default=None, description="done: the hunks")
 
 
 class AcceptParams(Params):
     edit_id: str = Field(description="the proposal to apply")
-    hunks: list[str] | None = Field(default=None, description="hunk ids to apply; all applied by default")
+    hunks: list[str] | None = Field(
+        default=None, description="hunk ids to apply; all applied by default"
+    )
 
 
 class AcceptResult(Result):

@@ -21,8 +21,9 @@ class SearchResult(Result):
 
 class RepoMapParams(Params):
     budget: int = Field(default=1024, ge=16, le=65_536, description="token budget of the map")
-    focus: list[str] = Field(default_factory=list,
-                             description="document URIs the map is centred on (left out)")
+    focus: list[str] = Field(
+        default_factory=list, description="document URIs the map is centred on (left out)"
+    )
 
 
 class RepoMapResult(Result):

@@ -27,7 +27,9 @@ class StatusResult(Result):
     completion: dict[str, int] = Field(description="suggestions shown and accepted")
     edits: dict[str, int] = Field(description="pending edit proposals")
     index: dict[str, Any] = Field(description="the repository index: state, files, uses")
-    next_edit: dict[str, Any] | None = Field(default=None, description="next-edit suggestions shown, accepted, ...")
+    next_edit: dict[str, Any] | None = Field(
+        default=None, description="next-edit suggestions shown, accepted, ..."
+    )
 
 
 class DocumentStateParams(Params):
@@ -54,7 +56,8 @@ class ModelsResult(Result):
 class SetModelParams(Params):
     alias: str = Field(description="a known alias")
     feature: Literal["completion", "chat", "edit"] | None = Field(
-        None, description="the feature to switch; all three when absent")
+        None, description="the feature to switch; all three when absent"
+    )
 
 
 class SetModelResult(Result):
@@ -64,4 +67,6 @@ class SetModelResult(Result):
 class CompletionFeedback(Params):
     uri: str | None = Field(default=None, description="the document")
     text: str | None = Field(default=None, description="the suggestion shown or accepted")
-    accepted_length: int | None = Field(default=None, description="partial accepts: characters taken")
+    accepted_length: int | None = Field(
+        default=None, description="partial accepts: characters taken"
+    )

@@ -113,8 +113,10 @@ def main(argv: list[str]) -> int:
     for name in missing:
         print(f"{path}: no <!-- fields:{name} --> block", file=sys.stderr)
     if mode == "--check" and stale:
-        print(f"{path}: field tables are stale; run python -m zeke_ls.protocol.tables "
-              f"--write {path}", file=sys.stderr)
+        print(
+            f"{path}: field tables are stale; run python -m zeke_ls.protocol.tables --write {path}",
+            file=sys.stderr,
+        )
     return 1 if missing or (mode == "--check" and stale) else 0
 
 

@@ -25,8 +25,12 @@ from zeke_ls.providers.wire import Endpoint, HttpCall, drop_none, error_message,
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 1024
-STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
-                "tool_use": "tool_calls"}
+STOP_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+}
 
 
 def text_of(content: Any) -> str:
@@ -47,15 +51,26 @@ def arguments(raw: Any) -> Any:
 def blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
     """One OpenAI-shaped message as Anthropic content blocks."""
     if message.get("role") == "tool":
-        return [{"type": "tool_result", "tool_use_id": message.get("tool_call_id", ""),
-                 "content": text_of(message.get("content"))}]
+        return [
+            {
+                "type": "tool_result",
+                "tool_use_id": message.get("tool_call_id", ""),
+                "content": text_of(message.get("content")),
+            }
+        ]
     found: list[dict[str, Any]] = []
     if text := text_of(message.get("content")):
         found.append({"type": "text", "text": text})
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
-        found.append({"type": "tool_use", "id": call.get("id", ""), "name": function.get("name"),
-                      "input": arguments(function.get("arguments"))})
+        found.append(
+            {
+                "type": "tool_use",
+                "id": call.get("id", ""),
+                "name": function.get("name"),
+                "input": arguments(function.get("arguments")),
+            }
+        )
     return found
 
 
@@ -80,10 +95,16 @@ def translate_tools(tools: list[dict[str, Any]] | None) -> list[dict[str, Any]] 
     found = []
     for tool in tools:
         function = tool.get("function", tool)
-        found.append(drop_none({"name": function.get("name"),
-                                "description": function.get("description"),
-                                "input_schema": function.get("parameters")
-                                or {"type": "object", "properties": {}}}))
+        found.append(
+            drop_none(
+                {
+                    "name": function.get("name"),
+                    "description": function.get("description"),
+                    "input_schema": function.get("parameters")
+                    or {"type": "object", "properties": {}},
+                }
+            )
+        )
     return found
 
 
@@ -133,8 +154,13 @@ class EventParser:
     def on_message_delta(self, payload: dict[str, Any]) -> list[Delta]:
         reason = (payload.get("delta") or {}).get("stop_reason")
         output = int((payload.get("usage") or {}).get("output_tokens") or 0)
-        return [Delta(finish_reason=STOP_REASONS.get(reason or "", reason), model=self.model,
-                      usage=TokenUsage(self.input_tokens, output))]
+        return [
+            Delta(
+                finish_reason=STOP_REASONS.get(reason or "", reason),
+                model=self.model,
+                usage=TokenUsage(self.input_tokens, output),
+            )
+        ]
 
     def on_message_stop(self, payload: dict[str, Any]) -> list[Delta]:
         self.done = True
@@ -153,22 +179,43 @@ class AnthropicFormat:
 
     def chat(self, endpoint: Endpoint, request: ChatRequest) -> HttpCall:
         system, messages = translate_messages(request.messages)
-        body = drop_none({
-            "model": endpoint.model, "system": system, "messages": messages, "stream": True,
-            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
-            "temperature": request.temperature, "stop_sequences": request.stop or None,
-            "tools": translate_tools(request.tools),
-        }) | endpoint.extra_body
-        return HttpCall("POST", self.url(endpoint), self.headers(endpoint), body, "sse",
-                        EventParser(endpoint.url))
+        body = (
+            drop_none(
+                {
+                    "model": endpoint.model,
+                    "system": system,
+                    "messages": messages,
+                    "stream": True,
+                    "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+                    "temperature": request.temperature,
+                    "stop_sequences": request.stop or None,
+                    "tools": translate_tools(request.tools),
+                }
+            )
+            | endpoint.extra_body
+        )
+        return HttpCall(
+            "POST",
+            self.url(endpoint),
+            self.headers(endpoint),
+            body,
+            "sse",
+            EventParser(endpoint.url),
+        )
 
     def complete(self, endpoint: Endpoint, request: CompletionRequest) -> HttpCall:
         """No text-completion API: the prompt becomes one user turn (no suffix support)."""
-        chat = ChatRequest(messages=[{"role": "user", "content": request.prompt}],
-                           max_tokens=request.max_tokens, temperature=request.temperature,
-                           stop=request.stop)
+        chat = ChatRequest(
+            messages=[{"role": "user", "content": request.prompt}],
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            stop=request.stop,
+        )
         return self.chat(endpoint, chat)
 
     def embed(self, endpoint: Endpoint, inputs: list[str]) -> HttpCall:
-        raise ProviderError("Anthropic has no embeddings API; use another alias for embeddings",
-                            provider=endpoint.provider, endpoint=endpoint.url)
+        raise ProviderError(
+            "Anthropic has no embeddings API; use another alias for embeddings",
+            provider=endpoint.provider,
+            endpoint=endpoint.url,
+        )

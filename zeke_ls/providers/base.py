@@ -92,8 +92,15 @@ class ProviderError(Exception):
     """A failed model call. `str()` is safe to show and log: every key in effect is scrubbed
     from the message when the error is built (`detail` is the message without its origin)."""
 
-    def __init__(self, message: str, *, provider: str = "", endpoint: str = "",
-                 status: int | None = None, retryable: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        endpoint: str = "",
+        status: int | None = None,
+        retryable: bool = False,
+    ):
         self.provider, self.endpoint, self.status = provider, endpoint, status
         self.retryable = retryable
         message = self.detail = scrub(message)

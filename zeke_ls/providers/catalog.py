@@ -70,7 +70,8 @@ def model_info(config: ZekeConfig, route: Route, alias: AliasConfig | None) -> M
     message, completion goes through chat unless the alias forces a FIM template."""
     info = _model_info(config, route, alias)
     through_omen = config.api.kind == "omen" and any(
-        t.provider == "gateway" for t in route.targets[:1])
+        t.provider == "gateway" for t in route.targets[:1]
+    )
     if through_omen:
         forced = alias.fim_template if alias is not None and alias.fim_template else "none"
         return dataclasses.replace(info, supports_suffix=False, fim_template=forced)
@@ -87,7 +88,10 @@ def _model_info(config: ZekeConfig, route: Route, alias: AliasConfig | None) -> 
         provider = first.provider if first else "gateway"
         kind, model = (first.kind, first.model) if first else ("openai", route.alias)
     return ModelInfo(
-        alias=route.alias, provider=provider, kind=kind, model=model,
+        alias=route.alias,
+        provider=provider,
+        kind=kind,
+        model=model,
         context_window=context_window(config, alias, kind, model),
         fim_template=alias.fim_template if alias else None,
         supports_suffix=supports_suffix(alias, provider, kind),

@@ -22,7 +22,8 @@ def get(kind: str) -> WireFormat:
     try:
         module, name = FORMAT_CLASSES[kind]
     except KeyError:
-        raise ProviderError(f'no wire format "{kind}" '
-                            "(use openai, azure, anthropic, ollama)") from None
+        raise ProviderError(
+            f'no wire format "{kind}" (use openai, azure, anthropic, ollama)'
+        ) from None
     format_class = getattr(importlib.import_module(module), name)
     return format_class()

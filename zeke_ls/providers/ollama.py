@@ -21,11 +21,18 @@ from zeke_ls.providers.base import (
 from zeke_ls.providers.wire import Endpoint, HttpCall, drop_none, parse_json
 
 
-def options(endpoint: Endpoint, max_tokens: int | None, temperature: float | None,
-            stop: list[str] | None) -> dict[str, Any]:
+def options(
+    endpoint: Endpoint, max_tokens: int | None, temperature: float | None, stop: list[str] | None
+) -> dict[str, Any]:
     """`num_ctx` only when the alias sets a context window: a larger one costs memory."""
-    return drop_none({"num_predict": max_tokens, "temperature": temperature,
-                      "stop": stop or None, "num_ctx": endpoint.context_window})
+    return drop_none(
+        {
+            "num_predict": max_tokens,
+            "temperature": temperature,
+            "stop": stop or None,
+            "num_ctx": endpoint.context_window,
+        }
+    )
 
 
 def native_message(message: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +46,11 @@ def native_message(message: dict[str, Any]) -> dict[str, Any]:
         raw = function.get("arguments")
         args = json.loads(raw or "{}") if isinstance(raw, str) else raw
         native.append({"function": {"name": function.get("name"), "arguments": args}})
-    return {"role": message.get("role"), "content": message.get("content") or "",
-            "tool_calls": native}
+    return {
+        "role": message.get("role"),
+        "content": message.get("content") or "",
+        "tool_calls": native,
+    }
 
 
 class LineParser:
@@ -65,8 +75,9 @@ class LineParser:
             delta.finish_reason = payload.get("done_reason") or "stop"
             if delta.finish_reason == "stop" and self.calls:
                 delta.finish_reason = "tool_calls"
-            delta.usage = TokenUsage(int(payload.get("prompt_eval_count") or 0),
-                                     int(payload.get("eval_count") or 0))
+            delta.usage = TokenUsage(
+                int(payload.get("prompt_eval_count") or 0), int(payload.get("eval_count") or 0)
+            )
         return [delta]
 
     def tool_calls(self, message: dict[str, Any]) -> list[ToolCallDelta]:
@@ -75,8 +86,14 @@ class LineParser:
             function = call.get("function") or {}
             args = function.get("arguments")
             text = args if isinstance(args, str) else json.dumps(args)
-            found.append(ToolCallDelta(index=self.calls, id=call.get("id") or f"call_{self.calls}",
-                                       name=function.get("name"), arguments=text))
+            found.append(
+                ToolCallDelta(
+                    index=self.calls,
+                    id=call.get("id") or f"call_{self.calls}",
+                    name=function.get("name"),
+                    arguments=text,
+                )
+            )
             self.calls += 1
         return found
 
@@ -99,25 +116,61 @@ class OllamaFormat:
         return found
 
     def chat(self, endpoint: Endpoint, request: ChatRequest) -> HttpCall:
-        body = drop_none({
-            "model": endpoint.model, "stream": True,
-            "messages": [native_message(m) for m in request.messages],
-            "tools": request.tools or None,
-            "options": options(endpoint, request.max_tokens, request.temperature, request.stop),
-        }) | endpoint.extra_body
-        return HttpCall("POST", self.url(endpoint, "/api/chat"), self.headers(endpoint), body,
-                        "ndjson", LineParser(endpoint.url))
+        body = (
+            drop_none(
+                {
+                    "model": endpoint.model,
+                    "stream": True,
+                    "messages": [native_message(m) for m in request.messages],
+                    "tools": request.tools or None,
+                    "options": options(
+                        endpoint, request.max_tokens, request.temperature, request.stop
+                    ),
+                }
+            )
+            | endpoint.extra_body
+        )
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/api/chat"),
+            self.headers(endpoint),
+            body,
+            "ndjson",
+            LineParser(endpoint.url),
+        )
 
     def complete(self, endpoint: Endpoint, request: CompletionRequest) -> HttpCall:
-        body = drop_none({
-            "model": endpoint.model, "prompt": request.prompt, "suffix": request.suffix,
-            "raw": request.raw or None, "stream": True,
-            "options": options(endpoint, request.max_tokens, request.temperature, request.stop),
-        }) | endpoint.extra_body
-        return HttpCall("POST", self.url(endpoint, "/api/generate"), self.headers(endpoint),
-                        body, "ndjson", LineParser(endpoint.url))
+        body = (
+            drop_none(
+                {
+                    "model": endpoint.model,
+                    "prompt": request.prompt,
+                    "suffix": request.suffix,
+                    "raw": request.raw or None,
+                    "stream": True,
+                    "options": options(
+                        endpoint, request.max_tokens, request.temperature, request.stop
+                    ),
+                }
+            )
+            | endpoint.extra_body
+        )
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/api/generate"),
+            self.headers(endpoint),
+            body,
+            "ndjson",
+            LineParser(endpoint.url),
+        )
 
     def embed(self, endpoint: Endpoint, inputs: list[str]) -> HttpCall:
         body = {"model": endpoint.model, "input": inputs} | endpoint.extra_body
-        return HttpCall("POST", self.url(endpoint, "/api/embed"), self.headers(endpoint), body,
-                        "json", decode=embeddings)
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/api/embed"),
+            self.headers(endpoint),
+            body,
+            "json",
+            decode=embeddings,
+        )

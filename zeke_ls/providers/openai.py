@@ -31,17 +31,23 @@ def usage_of(payload: dict[str, Any]) -> TokenUsage | None:
     usage = payload.get("usage")
     if not isinstance(usage, dict):
         return None
-    return TokenUsage(int(usage.get("prompt_tokens") or 0),
-                      int(usage.get("completion_tokens") or 0))
+    return TokenUsage(
+        int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    )
 
 
 def tool_call_deltas(raw: list[dict[str, Any]]) -> list[ToolCallDelta]:
     calls = []
     for position, call in enumerate(raw):
         function = call.get("function") or {}
-        calls.append(ToolCallDelta(index=int(call.get("index", position)), id=call.get("id"),
-                                   name=function.get("name"),
-                                   arguments=function.get("arguments") or ""))
+        calls.append(
+            ToolCallDelta(
+                index=int(call.get("index", position)),
+                id=call.get("id"),
+                name=function.get("name"),
+                arguments=function.get("arguments") or "",
+            )
+        )
     return calls
 
 
@@ -63,46 +69,58 @@ class ChatParser:
         if not isinstance(payload, dict):
             raise ProviderError(f"unexpected stream chunk: {data[:80]!r}", endpoint=self.endpoint)
         if "error" in payload:
-            raise ProviderError(f"error in stream: {error_message(payload)}",
-                                endpoint=self.endpoint)
-        return [self.delta(payload, choice) for choice in payload.get("choices") or [{}]
-                if choice or payload.get("usage")]
+            raise ProviderError(
+                f"error in stream: {error_message(payload)}", endpoint=self.endpoint
+            )
+        return [
+            self.delta(payload, choice)
+            for choice in payload.get("choices") or [{}]
+            if choice or payload.get("usage")
+        ]
 
     def delta(self, payload: dict[str, Any], choice: dict[str, Any]) -> Delta:
         raw = choice.get("delta") or choice.get("message") or {}
         if choice.get("finish_reason"):
             self.finished = True
         text = raw.get("content") or choice.get("text") or ""
-        return Delta(text=text, tool_calls=tool_call_deltas(raw.get("tool_calls") or []),
-                     finish_reason=choice.get("finish_reason"), usage=usage_of(payload),
-                     model=payload.get("model"))
+        return Delta(
+            text=text,
+            tool_calls=tool_call_deltas(raw.get("tool_calls") or []),
+            finish_reason=choice.get("finish_reason"),
+            usage=usage_of(payload),
+            model=payload.get("model"),
+        )
 
 
 def chat_body(endpoint: Endpoint, request: ChatRequest) -> dict[str, Any]:
-    body = drop_none({
-        "model": endpoint.model,
-        "messages": request.messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "tools": request.tools or None,
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "stop": request.stop or None,
-    })
+    body = drop_none(
+        {
+            "model": endpoint.model,
+            "messages": request.messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "tools": request.tools or None,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stop": request.stop or None,
+        }
+    )
     return body | endpoint.extra_body
 
 
 def completion_body(endpoint: Endpoint, request: CompletionRequest) -> dict[str, Any]:
-    body = drop_none({
-        "model": endpoint.model,
-        "prompt": request.prompt,
-        "suffix": request.suffix,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "max_tokens": request.max_tokens,
-        "temperature": request.temperature,
-        "stop": request.stop or None,
-    })
+    body = drop_none(
+        {
+            "model": endpoint.model,
+            "prompt": request.prompt,
+            "suffix": request.suffix,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stop": request.stop or None,
+        }
+    )
     return body | endpoint.extra_body
 
 
@@ -124,14 +142,32 @@ class OpenAIFormat:
         return headers(endpoint)
 
     def chat(self, endpoint: Endpoint, request: ChatRequest) -> HttpCall:
-        return HttpCall("POST", self.url(endpoint, "/chat/completions"), self.headers(endpoint),
-                        chat_body(endpoint, request), "sse", ChatParser(endpoint.url))
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/chat/completions"),
+            self.headers(endpoint),
+            chat_body(endpoint, request),
+            "sse",
+            ChatParser(endpoint.url),
+        )
 
     def complete(self, endpoint: Endpoint, request: CompletionRequest) -> HttpCall:
-        return HttpCall("POST", self.url(endpoint, "/completions"), self.headers(endpoint),
-                        completion_body(endpoint, request), "sse", ChatParser(endpoint.url))
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/completions"),
+            self.headers(endpoint),
+            completion_body(endpoint, request),
+            "sse",
+            ChatParser(endpoint.url),
+        )
 
     def embed(self, endpoint: Endpoint, inputs: list[str]) -> HttpCall:
         body = {"model": endpoint.model, "input": inputs} | endpoint.extra_body
-        return HttpCall("POST", self.url(endpoint, "/embeddings"), self.headers(endpoint), body,
-                        "json", decode=embeddings)
+        return HttpCall(
+            "POST",
+            self.url(endpoint, "/embeddings"),
+            self.headers(endpoint),
+            body,
+            "json",
+            decode=embeddings,
+        )

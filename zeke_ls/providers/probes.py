@@ -35,11 +35,18 @@ def probe_targets(router: Router) -> list[tuple[str, str, float]]:
 
 async def probe_once(router: Router) -> None:
     targets = probe_targets(router)
-    results = await asyncio.gather(*(probe(router.client, kind, url, timeout)
-                                     for kind, url, timeout in targets))
+    results = await asyncio.gather(
+        *(probe(router.client, kind, url, timeout) for kind, url, timeout in targets)
+    )
     for entry in results:
-        router.health.record(entry.kind, entry.url, ok=bool(entry.reachable),
-                             latency_ms=entry.latency_ms, status=entry.status, error=entry.error)
+        router.health.record(
+            entry.kind,
+            entry.url,
+            ok=bool(entry.reachable),
+            latency_ms=entry.latency_ms,
+            status=entry.status,
+            error=entry.error,
+        )
 
 
 async def probe_loop(router: Router) -> None:

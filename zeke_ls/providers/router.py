@@ -59,9 +59,13 @@ Attempt = tuple[str, Target, str]
 class Router:
     """Implements `ModelRouter` over every configured wire format."""
 
-    def __init__(self, config: Callable[[], ZekeConfig], health: HealthBook | None = None,
-                 on_usage: UsageSink | None = None,
-                 spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None):
+    def __init__(
+        self,
+        config: Callable[[], ZekeConfig],
+        health: HealthBook | None = None,
+        on_usage: UsageSink | None = None,
+        spawn: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
+    ):
         self._config = config
         self.health = health or HealthBook()
         self._on_usage = on_usage
@@ -103,8 +107,9 @@ class Router:
     def client(self) -> httpx.AsyncClient:
         """Created on first use, inside the event loop that will use it."""
         if self._client is None:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=16,
-                                  keepalive_expiry=30)
+            limits = httpx.Limits(
+                max_connections=64, max_keepalive_connections=16, keepalive_expiry=30
+            )
             self._client = httpx.AsyncClient(limits=limits, follow_redirects=False)
         return self._client
 
@@ -131,13 +136,15 @@ class Router:
 
     def chat(self, alias: str, request: ChatRequest) -> AsyncGenerator[Delta, None]:
         intent = request.intent or "chat"
-        return self._stream(alias, intent, lambda: message_text(request),
-                            lambda fmt, ep: fmt.chat(ep, request))
+        return self._stream(
+            alias, intent, lambda: message_text(request), lambda fmt, ep: fmt.chat(ep, request)
+        )
 
     def complete(self, alias: str, request: CompletionRequest) -> AsyncGenerator[Delta, None]:
         text = request.prompt + (request.suffix or "")
-        return self._stream(alias, "completion", lambda: text,
-                            lambda fmt, ep: fmt.complete(ep, request))
+        return self._stream(
+            alias, "completion", lambda: text, lambda fmt, ep: fmt.complete(ep, request)
+        )
 
     async def embed(self, alias: str, inputs: list[str]) -> list[list[float]]:
         errors: list[ProviderError] = []
@@ -146,7 +153,8 @@ class Router:
                 endpoint = await self._endpoint(*attempt)
                 call = formats.get(endpoint.kind).embed(endpoint, inputs)
                 result: list[list[float]] = await request_json(
-                    self.client, call, endpoint, self._timeouts(endpoint))
+                    self.client, call, endpoint, self._timeouts(endpoint)
+                )
             except ProviderError as exc:
                 self._note_failure(attempt, exc)
                 if not exc.retryable:
@@ -176,15 +184,17 @@ class Router:
                     (later if self._rank(url)[0] >= 2 else ready).append((name, target, url))
         return ready + later
 
-    def _alias_chain(self, config: ZekeConfig, alias: str, intent: str,
-                     prompt: Callable[[], str]) -> list[str]:
+    def _alias_chain(
+        self, config: ZekeConfig, alias: str, intent: str, prompt: Callable[[], str]
+    ) -> list[str]:
         first = self._concrete(config, alias, intent, prompt)
         route = resolve(config, first) if first in config.aliases or config.api.base_url else None
         chain = [first, *(route.fallbacks if route else ())]
         return list(dict.fromkeys(chain))
 
-    def _concrete(self, config: ZekeConfig, alias: str, intent: str,
-                  prompt: Callable[[], str]) -> str:
+    def _concrete(
+        self, config: ZekeConfig, alias: str, intent: str, prompt: Callable[[], str]
+    ) -> str:
         """`auto` (or an alias routed to `auto`) without a gateway picks a real alias."""
         entry = config.aliases.get(alias)
         is_auto = alias == "auto" or (entry is not None and entry.route == "auto")
@@ -193,8 +203,9 @@ class Router:
         try:
             return choose_auto(config, intent, len(prompt()) // 4)
         except KeyError:
-            raise ProviderConfigError('"auto" needs [routing] local_alias or cloud_alias '
-                                      "defined under [aliases]") from None
+            raise ProviderConfigError(
+                '"auto" needs [routing] local_alias or cloud_alias defined under [aliases]'
+            ) from None
 
     def _ordered(self, target: Target) -> list[str]:
         """Healthy endpoints by recent latency first, then unknown ones, then the rest."""
@@ -221,14 +232,21 @@ class Router:
         try:
             api_key = resolve_secret(section.api_key)
         except SecretError as exc:
-            raise ProviderConfigError(str(exc), provider=target.provider, endpoint=url,
-                                      retryable=True) from None
+            raise ProviderConfigError(
+                str(exc), provider=target.provider, endpoint=url, retryable=True
+            ) from None
         if target.kind == "llamacpp" and url == "managed":
             url = await self._managed_url(section, target.model)
-        return Endpoint(kind=target.kind, provider=target.provider, url=url, model=target.model,
-                        api_key=api_key, section=section,
-                        extra_body=dict(entry.extra_body) if entry else {},
-                        context_window=entry.context_window if entry else None)
+        return Endpoint(
+            kind=target.kind,
+            provider=target.provider,
+            url=url,
+            model=target.model,
+            api_key=api_key,
+            section=section,
+            extra_body=dict(entry.extra_body) if entry else {},
+            context_window=entry.context_window if entry else None,
+        )
 
     async def _managed_url(self, section: ProviderConfig, model: str) -> str:
         """The managed local server's URL, starting it on first use."""
@@ -243,14 +261,18 @@ class Router:
         limit = endpoint.section.timeout_ms / 1000
         if endpoint.kind == "llamacpp":
             limit = max(limit, 120.0)  # a cold local model may take a while to load
-        return Timeouts(connect_s=rules.connect_timeout_ms / 1000,
-                        first_token_s=min(rules.first_token_timeout_ms / 1000, limit),
-                        idle_s=min(rules.idle_timeout_ms / 1000, limit), total_s=limit)
+        return Timeouts(
+            connect_s=rules.connect_timeout_ms / 1000,
+            first_token_s=min(rules.first_token_timeout_ms / 1000, limit),
+            idle_s=min(rules.idle_timeout_ms / 1000, limit),
+            total_s=limit,
+        )
 
     # --- streaming ----------------------------------------------------------------------------
 
-    async def _stream(self, alias: str, intent: str, prompt: Callable[[], str],
-                      build: Build) -> AsyncGenerator[Delta, None]:
+    async def _stream(
+        self, alias: str, intent: str, prompt: Callable[[], str], build: Build
+    ) -> AsyncGenerator[Delta, None]:
         """Try attempts until one yields a delta; then stream it to the end."""
         self._start_probes()
         await self.detect_gateway()
@@ -286,16 +308,18 @@ class Router:
         await asyncio.sleep(delay)
         return True
 
-    async def _one(self, attempt: Attempt, build: Build,
-                   prompt: Callable[[], str]) -> AsyncGenerator[Delta, None]:
+    async def _one(
+        self, attempt: Attempt, build: Build, prompt: Callable[[], str]
+    ) -> AsyncGenerator[Delta, None]:
         endpoint = await self._endpoint(*attempt)
         call = build(formats.get(endpoint.kind), endpoint)
         started = time.perf_counter()
         usage: TokenUsage | None = None
         streamed: list[str] = []
         try:
-            async with contextlib.aclosing(stream_deltas(self.client, call, endpoint,
-                                                         self._timeouts(endpoint))) as deltas:
+            async with contextlib.aclosing(
+                stream_deltas(self.client, call, endpoint, self._timeouts(endpoint))
+            ) as deltas:
                 async for delta in deltas:
                     if not streamed:
                         latency = (time.perf_counter() - started) * 1000
@@ -309,8 +333,9 @@ class Router:
                 usage = usage or estimate_usage(prompt(), "".join(streamed))
                 self._on_usage(attempt[0], usage.prompt_tokens, usage.completion_tokens)
 
-    def _note_success(self, attempt: Attempt, latency_ms: float | None,
-                      actual_url: str | None = None) -> None:
+    def _note_success(
+        self, attempt: Attempt, latency_ms: float | None, actual_url: str | None = None
+    ) -> None:
         """`actual_url` names the managed local server's real address in the health book.
         A probe's latency is kept: time to first token includes generation, and ranking
         endpoints by two different measures would flip between them."""
@@ -318,8 +343,9 @@ class Router:
         entry = self.health.entries.get(actual_url or url)
         if entry is not None and entry.latency_ms is not None:
             latency_ms = entry.latency_ms
-        self.health.record(target.kind, actual_url or url, ok=True, latency_ms=latency_ms,
-                           status=200)
+        self.health.record(
+            target.kind, actual_url or url, ok=True, latency_ms=latency_ms, status=200
+        )
         self.cooldown_until.pop(url, None)
 
     def _note_failure(self, attempt: Attempt, exc: ProviderError) -> None:
@@ -385,5 +411,9 @@ def all_failed(alias: str, errors: list[ProviderError]) -> ProviderError:
     last = errors[-1]
     summary = "; ".join(str(e) for e in errors)
     combined = ProviderError(f'every route for "{alias}" failed: {summary}')
-    combined.provider, combined.endpoint, combined.status = last.provider, last.endpoint, last.status
+    combined.provider, combined.endpoint, combined.status = (
+        last.provider,
+        last.endpoint,
+        last.status,
+    )
     return combined

@@ -113,9 +113,7 @@ def send_model(config: ZekeConfig) -> str:
 
 
 def gateway_target(config: ZekeConfig, name: str, alias: AliasConfig | None) -> Target:
-    send_resolved = (
-        send_model(config) == "resolved" and alias is not None and alias.route != "auto"
-    )
+    send_resolved = send_model(config) == "resolved" and alias is not None and alias.route != "auto"
     model = alias.model if send_resolved and alias is not None else name
     base = (config.api.base_url or "").rstrip("/")
     return Target(kind="openai", provider="gateway", model=model, endpoints=(base,))

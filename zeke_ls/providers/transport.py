@@ -67,10 +67,13 @@ async def status_error(response: httpx.Response, endpoint: Endpoint) -> StatusEr
     except ValueError:
         message = raw.decode("utf-8", "replace")[:300] or response.reason_phrase
     status = response.status_code
-    return StatusError(scrub(message, endpoint.api_key), status=status,
-                       retryable=status in RETRYABLE_STATUS or status >= 500,
-                       retry_after=retry_after_s(response.headers.get("retry-after")),
-                       **where(endpoint))
+    return StatusError(
+        scrub(message, endpoint.api_key),
+        status=status,
+        retryable=status in RETRYABLE_STATUS or status >= 500,
+        retry_after=retry_after_s(response.headers.get("retry-after")),
+        **where(endpoint),
+    )
 
 
 def network_error(exc: httpx.HTTPError, endpoint: Endpoint, phase: str) -> ProviderError:
@@ -78,20 +81,25 @@ def network_error(exc: httpx.HTTPError, endpoint: Endpoint, phase: str) -> Provi
     if isinstance(exc, httpx.ConnectTimeout):
         return ProviderError("connect timeout", retryable=True, **where(endpoint))
     if isinstance(exc, httpx.ConnectError):
-        return ProviderError(f"cannot connect ({exc or 'refused'})", retryable=True,
-                             **where(endpoint))
+        return ProviderError(
+            f"cannot connect ({exc or 'refused'})", retryable=True, **where(endpoint)
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return ProviderError(f"timeout while {phase}", retryable=phase != "streaming",
-                             **where(endpoint))
+        return ProviderError(
+            f"timeout while {phase}", retryable=phase != "streaming", **where(endpoint)
+        )
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return ProviderError(f"stream truncated: connection closed while {phase}",
-                             retryable=phase != "streaming", **where(endpoint))
-    return ProviderError(f"{type(exc).__name__} while {phase}", retryable=phase != "streaming",
-                         **where(endpoint))
+        return ProviderError(
+            f"stream truncated: connection closed while {phase}",
+            retryable=phase != "streaming",
+            **where(endpoint),
+        )
+    return ProviderError(
+        f"{type(exc).__name__} while {phase}", retryable=phase != "streaming", **where(endpoint)
+    )
 
 
-async def frames(response: httpx.Response,
-                 call: HttpCall) -> AsyncGenerator[tuple[str, str], None]:
+async def frames(response: httpx.Response, call: HttpCall) -> AsyncGenerator[tuple[str, str], None]:
     """(event name, data) pairs from the body, whichever framing the format uses."""
     if call.framing == "ndjson":
         ndjson = NDJSONDecoder()
@@ -118,8 +126,9 @@ async def drain(source: AsyncGenerator[tuple[str, str], None]) -> None:
                 pass
 
 
-async def decode_deltas(response: httpx.Response, call: HttpCall,
-                        endpoint: Endpoint) -> AsyncGenerator[Delta, None]:
+async def decode_deltas(
+    response: httpx.Response, call: HttpCall, endpoint: Endpoint
+) -> AsyncGenerator[Delta, None]:
     parser = call.parser
     assert parser is not None
     async with contextlib.aclosing(frames(response, call)) as source:
@@ -130,12 +139,15 @@ async def decode_deltas(response: httpx.Response, call: HttpCall,
                 await drain(source)
                 return
     if not parser.done and not getattr(parser, "finished", False):
-        raise ProviderError("stream truncated: it ended with neither a finish reason nor the "
-                            "end-of-stream marker", **where(endpoint))
+        raise ProviderError(
+            "stream truncated: it ended with neither a finish reason nor the end-of-stream marker",
+            **where(endpoint),
+        )
 
 
-async def stream_deltas(client: httpx.AsyncClient, call: HttpCall, endpoint: Endpoint,
-                        timeouts: Timeouts) -> AsyncGenerator[Delta, None]:
+async def stream_deltas(
+    client: httpx.AsyncClient, call: HttpCall, endpoint: Endpoint, timeouts: Timeouts
+) -> AsyncGenerator[Delta, None]:
     """Send `call` and yield its deltas; see the module docstring for the guarantees."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeouts.first_token_s
@@ -143,14 +155,21 @@ async def stream_deltas(client: httpx.AsyncClient, call: HttpCall, endpoint: End
     try:
         async with contextlib.AsyncExitStack() as stack:
             async with asyncio.timeout_at(deadline):
-                response = await stack.enter_async_context(client.stream(
-                    call.method, call.url, headers=call.headers, json=call.body,
-                    timeout=httpx_timeout(timeouts)))
+                response = await stack.enter_async_context(
+                    client.stream(
+                        call.method,
+                        call.url,
+                        headers=call.headers,
+                        json=call.body,
+                        timeout=httpx_timeout(timeouts),
+                    )
+                )
                 if response.status_code >= 400:
                     raise await status_error(response, endpoint)
             phase = "waiting for the first token"
             deltas = await stack.enter_async_context(
-                contextlib.aclosing(decode_deltas(response, call, endpoint)))
+                contextlib.aclosing(decode_deltas(response, call, endpoint))
+            )
             while True:
                 limit = deadline if phase != "streaming" else loop.time() + timeouts.idle_s
                 try:
@@ -179,28 +198,42 @@ def is_token(delta: Delta) -> bool:
 def stream_error(exc: ProviderError, endpoint: Endpoint, phase: str) -> ProviderError:
     """A broken body (not JSON, an HTML page, a malformed chunk, an in-stream error event):
     before the first token nothing reached the user, so the router may try elsewhere."""
-    return ProviderError(exc.detail.removeprefix(f"{endpoint.url}: "),
-                         retryable=phase != "streaming", **where(endpoint))
+    return ProviderError(
+        exc.detail.removeprefix(f"{endpoint.url}: "),
+        retryable=phase != "streaming",
+        **where(endpoint),
+    )
 
 
 def timeout_error(phase: str, timeouts: Timeouts, endpoint: Endpoint) -> ProviderError:
     if phase == "streaming":
-        return ProviderError(f"stream stalled: no data for {timeouts.idle_s:g} s",
-                             **where(endpoint))
-    return ProviderError(f"no first token within {timeouts.first_token_s:g} s ({phase})",
-                         retryable=True, **where(endpoint))
+        return ProviderError(
+            f"stream stalled: no data for {timeouts.idle_s:g} s", **where(endpoint)
+        )
+    return ProviderError(
+        f"no first token within {timeouts.first_token_s:g} s ({phase})",
+        retryable=True,
+        **where(endpoint),
+    )
 
 
-async def request_json(client: httpx.AsyncClient, call: HttpCall, endpoint: Endpoint,
-                       timeouts: Timeouts) -> Any:
+async def request_json(
+    client: httpx.AsyncClient, call: HttpCall, endpoint: Endpoint, timeouts: Timeouts
+) -> Any:
     """A non-streamed call (embeddings): the decoded result, or a ProviderError."""
     try:
         async with asyncio.timeout(timeouts.total_s):
-            response = await client.request(call.method, call.url, headers=call.headers,
-                                            json=call.body, timeout=httpx_timeout(timeouts))
+            response = await client.request(
+                call.method,
+                call.url,
+                headers=call.headers,
+                json=call.body,
+                timeout=httpx_timeout(timeouts),
+            )
     except TimeoutError:
-        raise ProviderError(f"no answer within {timeouts.total_s:g} s", retryable=True,
-                            **where(endpoint)) from None
+        raise ProviderError(
+            f"no answer within {timeouts.total_s:g} s", retryable=True, **where(endpoint)
+        ) from None
     except httpx.HTTPError as exc:
         raise network_error(exc, endpoint, "connecting") from None
     if response.status_code >= 400:

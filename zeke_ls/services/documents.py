@@ -107,8 +107,9 @@ class Documents:
     def slice(self, text: str, start: tuple[int, int], end: tuple[int, int]) -> str:
         return self.codec.slice(text, start, end)
 
-    def check_range(self, text: str, start: tuple[int, int], end: tuple[int, int],
-                    uri: Uri) -> None:
+    def check_range(
+        self, text: str, start: tuple[int, int], end: tuple[int, int], uri: Uri
+    ) -> None:
         """A range must lie inside the text: lines past the end or a start after the end
         are InvalidParams; a column past the end of its line is clamped (as LSP says)."""
         codec = self.codec
@@ -117,7 +118,8 @@ class Documents:
             if codec.line_end_units(text, line) is None:
                 count = len(text.splitlines()) or 1
                 raise JsonRpcInvalidParams(
-                    message=f"range {where} is outside {uri.raw} ({count} lines)")
+                    message=f"range {where} is outside {uri.raw} ({count} lines)"
+                )
         if codec.offset(text, *start) > codec.offset(text, *end):
             raise JsonRpcInvalidParams(message=f"range {where} starts after it ends in {uri.raw}")
 

@@ -120,14 +120,16 @@ def preflight(writes: list[ClosedWrite]) -> None:
         for path in {write.path, write.target}:
             if path.exists() and not os.access(path, os.W_OK):
                 raise Refused(f"{path} is not writable; nothing was changed")
-            parent = next((p for p in itertools.chain([path.parent], path.parents) if p.exists()),
-                          None)
+            parent = next(
+                (p for p in itertools.chain([path.parent], path.parents) if p.exists()), None
+            )
             if parent is None or not os.access(parent, os.W_OK):
                 raise Refused(f"{path.parent} is not writable; nothing was changed")
 
 
-async def write_all(writer: Any, writes: list[ClosedWrite],
-                    apply_open: Callable[[], Awaitable[None]]) -> None:
+async def write_all(
+    writer: Any, writes: list[ClosedWrite], apply_open: Callable[[], Awaitable[None]]
+) -> None:
     """Write closed files, then apply open documents; on any failure, restore what was
     written and re-raise. `writer` is the Glyph client."""
     await writer.ready()

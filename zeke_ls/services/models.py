@@ -51,8 +51,10 @@ class Models:
 
     def unknown(self, alias: str) -> NotFound:
         known = ", ".join(self.known()) or "none"
-        return NotFound(f'unknown alias "{alias}"; known aliases: {known}',
-                        data={"alias": alias, "known": self.known()})
+        return NotFound(
+            f'unknown alias "{alias}"; known aliases: {known}',
+            data={"alias": alias, "known": self.known()},
+        )
 
     def for_feature(self, feature: str) -> str:
         """The alias a feature uses now: a zeke/setModel choice, else the config's."""
@@ -80,8 +82,11 @@ class Models:
         return ProviderFailed(f"{what} failed: {exc}", data=data)
 
     def error_data(self, exc: ProviderError, alias: str | None) -> dict[str, Any]:
-        return {"provider": exc.provider or self._provider_of(alias),
-                "endpoint": exc.endpoint or None, "status": exc.status}
+        return {
+            "provider": exc.provider or self._provider_of(alias),
+            "endpoint": exc.endpoint or None,
+            "status": exc.status,
+        }
 
     def _provider_of(self, alias: str | None) -> str:
         """The first target's provider of an alias, for errors raised before any attempt."""

@@ -17,5 +17,6 @@ def pinned_pieces(session: Session) -> tuple[list[Piece], list[dict[str, Any]]]:
     re-reads files that changed); items whose file vanished leave the set and are listed."""
     texts = session.documents.open_texts()
     pieces, vanished = session.context_set.pieces(texts.get)
-    return pieces, [{"id": v["id"], "uri": from_fs_path(v["path"]), "reason": v["reason"]}
-                    for v in vanished]
+    return pieces, [
+        {"id": v["id"], "uri": from_fs_path(v["path"]), "reason": v["reason"]} for v in vanished
+    ]

@@ -24,11 +24,27 @@ from zeke_ls.core.rpc import NotFound, Refused
 from zeke_ls.workspace.paths import is_inside, looks_binary, resolve_in_roots
 from zeke_ls.workspace.walk import Ignore, glob_regex
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
-    ".ruff_cache", ".pytest_cache", "target", "dist", "build", ".tox", "zig-cache",
-    ".zig-cache", "zig-out",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "target",
+        "dist",
+        "build",
+        ".tox",
+        "zig-cache",
+        ".zig-cache",
+        "zig-out",
+    }
+)
 """Never walked, even without a .gitignore: VCS data, dependencies, caches, build output."""
 
 
@@ -47,8 +63,10 @@ def read_text(path: Path, max_bytes: int) -> str:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise Refused(f"{path} is {size} bytes, over the limit of {max_bytes} bytes "
-                          "([context] max_file_bytes)")
+            raise Refused(
+                f"{path} is {size} bytes, over the limit of {max_bytes} bytes "
+                "([context] max_file_bytes)"
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"{path} does not exist (deleted or moved?)") from None
@@ -78,8 +96,9 @@ def walk(roots: Sequence[Path], stop: threading.Event | None = None) -> Iterator
         yield from _walk(root, root, ignore, stop)
 
 
-def _walk(root: Path, directory: Path, ignore: Ignore,
-          stop: threading.Event | None) -> Iterator[Path]:
+def _walk(
+    root: Path, directory: Path, ignore: Ignore, stop: threading.Event | None
+) -> Iterator[Path]:
     if stop is not None and stop.is_set():
         return
     try:
@@ -125,8 +144,9 @@ def glob_pattern(pattern: str, roots: Sequence[Path]) -> str:
     return pattern.removeprefix("./")
 
 
-def glob_files(pattern: str, roots: Sequence[Path], cap: int,
-               stop: threading.Event | None = None) -> GlobResult:
+def glob_files(
+    pattern: str, roots: Sequence[Path], cap: int, stop: threading.Event | None = None
+) -> GlobResult:
     """Files under the roots matching a glob (relative to each root), at most `cap` of them."""
     regex = _glob_regex(glob_pattern(pattern, roots))
     result = GlobResult()
