@@ -222,8 +222,11 @@ def _indent_delta(old: list[str], found: list[str]) -> Indent | None:
 
 def reindent(line: str, indent: Indent | None) -> str:
     """Shift an added line by the same indent as the block it was matched in."""
-    if indent is None or not line.strip():
+    if indent is None:
         return line
+    if not line.strip():
+        return ""  # a blank line of a re-indented block carries no indentation
+
     direction, prefix = indent
     if direction == "add":
         return prefix + line
