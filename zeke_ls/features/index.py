@@ -20,12 +20,10 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from zeke_ls.core.rpc import Refused, parse_params
-from zeke_ls.index.build import Limits
-from zeke_ls.index.languages import language_for
-from zeke_ls.index.service import IndexService, Options
 
 if TYPE_CHECKING:
     from zeke_ls.core.server import ZekeServer
+    from zeke_ls.index.service import IndexService
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +82,10 @@ class LspProgress:
 
 
 def create_service(server: ZekeServer) -> IndexService:
+    # The index (SQLite, tree-sitter, worker processes) loads once there is a workspace.
+    from zeke_ls.index.build import Limits
+    from zeke_ls.index.service import IndexService, Options
+
     session = server.session
     config = session.config
     limits = Limits(
@@ -110,7 +112,7 @@ def create_service(server: ZekeServer) -> IndexService:
 
 def start(server: ZekeServer) -> None:
     session = server.session
-    if not session.config.index.enabled or not session.roots:
+    if not session.roots or not session.config.index.enabled:  # roots first: no config load
         return
     service = session.index = create_service(server)
     session.closers.append(service.close)
@@ -120,6 +122,8 @@ def start(server: ZekeServer) -> None:
 
 
 async def watch(service: IndexService) -> None:
+    from zeke_ls.index.languages import language_for
+
     """Re-index files that change on disk; the walk's rules decide what is indexed."""
     import watchfiles
 
