@@ -258,3 +258,30 @@ async def test_index_disabled_by_config(tmp_path, fake):
     assert status["state"] == "off"
     assert "enabled = false" in error
     assert not (tmp_path / "home" / ".cache" / "zeke-ls").exists()
+
+
+def test_cli_builds_queries_and_maps(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = workspace(tmp_path)
+    run_env = {**os.environ, **env(tmp_path), "HOME": str(tmp_path / "home")}
+    command = [sys.executable, "-m", "zeke_ls", "index", str(root), "--json"]
+    first = subprocess.run(
+        [*command, "--query", "scale polygon", "--repo-map"],
+        capture_output=True,
+        text=True,
+        env=run_env,
+        timeout=60,
+        check=True,
+    )
+    second = subprocess.run(
+        command, capture_output=True, text=True, env=run_env, timeout=60, check=True
+    )
+    built, again = json.loads(first.stdout), json.loads(second.stdout)
+    assert built["build"]["parsed"] == 3 and again["build"]["parsed"] == 0
+    assert built["results"][0]["name"] == "scale_polygon"
+    assert "│def scale_polygon(points, factor):" in built["repoMap"]
+    assert built["database"].startswith(str(tmp_path / "home" / ".cache"))

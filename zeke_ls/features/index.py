@@ -116,9 +116,17 @@ def start(server: ZekeServer) -> None:
         return
     service = session.index = create_service(server)
     session.closers.append(service.close)
-    session.spawn(service.start())
+    session.spawn(build(server, service))
     if session.config.index.watch:
         session.spawn(watch(service))
+
+
+async def build(server: ZekeServer, service: IndexService) -> None:
+    """Build, then precompute completion context for the documents opened meanwhile."""
+    await service.start()
+    for uri, document in list(server.workspace.text_documents.items()):
+        path = Path(p) if (p := to_fs_path(uri)) else None
+        service.note_document(unquote(uri), path, document.source, None, document.version, 0.0)
 
 
 async def watch(service: IndexService) -> None:

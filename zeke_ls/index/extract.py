@@ -8,6 +8,7 @@ reason, and the index records that instead of crashing or retrying it on every s
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from zeke_ls.index.languages import (
     language_for,
     parser_for,
 )
-from zeke_ls.index.terms import IDENTIFIER, STOPWORDS
+from zeke_ls.index.terms import IDENTIFIER, STOPWORDS, chunk_terms
 
 MAX_CHUNK_LINES = 80
 """A top-level definition longer than this is cut at its nested definitions (or every 80)."""
@@ -68,6 +69,10 @@ class Chunk:
     text: str
     name: str
     """The definition this chunk holds ("" for the lines between definitions)."""
+    terms: str = ""
+    """Its FTS document, made here so that worker processes share the work."""
+    blob: bytes = b""
+    """Its text compressed for the database, likewise."""
 
 
 @dataclass
@@ -111,9 +116,11 @@ def extract(path: str, data: bytes, max_bytes: int = 1_000_000) -> FileRecord | 
         return Skipped(f"parse failed: {type(exc).__name__}: {exc}")
     if tree.root_node.type == "ERROR":
         return Skipped("parse failed: the whole file is a syntax error")
-    return FileRecord(
-        language, [d for d, _ in definitions], make_chunks(definitions, lines), references(text)
-    )
+    chunks = make_chunks(definitions, lines)
+    for chunk in chunks:
+        chunk.terms = chunk_terms(path, chunk.name, chunk.text)
+        chunk.blob = zlib.compress(chunk.text.encode("utf-8", "replace"), 1)
+    return FileRecord(language, [d for d, _ in definitions], chunks, references(text))
 
 
 def references(text: str) -> list[str]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from zeke_ls.index.extract import FileRecord, Skipped
-from zeke_ls.index.terms import text_terms
+from zeke_ls.index.terms import chunk_terms
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class Store:
     """What happened while opening (rebuilt, read-only), for the status and the log."""
     _local: threading.local = field(default_factory=threading.local)
     _lock_file: IO[str] | None = None
+    _chunk_id: int | None = None
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -244,22 +245,33 @@ class Store:
                 for d in record.definitions
             ],
         )
-        path_terms = text_terms(rel.replace("/", " ").replace(".", " "))
-        for chunk in record.chunks:
-            chunk_id = db.execute(
-                "INSERT INTO chunks (file_id, start_line, end_line, name, text) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    file_id,
-                    chunk.start_line,
-                    chunk.end_line,
-                    chunk.name,
-                    zlib.compress(chunk.text.encode("utf-8", "replace"), 1),
-                ),
-            ).lastrowid
-            name_terms = text_terms(chunk.name)
-            terms = f"{path_terms} {name_terms} {name_terms} {text_terms(chunk.text)}"
-            db.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (chunk_id, terms))
+        first = self._next_chunk_id()
+        ids = range(first, first + len(record.chunks))
+        self._chunk_id = first + len(record.chunks)
+        db.executemany(
+            "INSERT INTO chunks (id, file_id, start_line, end_line, name, text) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (cid, file_id, c.start_line, c.end_line, c.name, c.blob or compress(c.text))
+                for cid, c in zip(ids, record.chunks, strict=True)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
+            [
+                (cid, c.terms or chunk_terms(rel, c.name, c.text))
+                for cid, c in zip(ids, record.chunks, strict=True)
+            ],
+        )
+
+    def _next_chunk_id(self) -> int:
+        """Chunk ids are handed out here (only the owner writes), so that a file's chunks and
+        their FTS rows go in with one `executemany` each."""
+        if self._chunk_id is None:
+            self._chunk_id = int(
+                self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM chunks").fetchone()[0]
+            )
+        return self._chunk_id
 
     def touch(self, rel: str, mtime_ns: int, size: int) -> None:
         """The file's content is unchanged (same hash): remember its new mtime only."""
@@ -358,6 +370,10 @@ class Store:
 
     def file_refs(self) -> Iterator[tuple[int, str, str]]:
         yield from self.db.execute("SELECT id, path, refs FROM files WHERE skipped IS NULL")
+
+
+def compress(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8", "replace"), 1)
 
 
 def definition_row(row: tuple[Any, ...]) -> dict[str, Any]:
