@@ -49,6 +49,9 @@ first_token_timeout_ms = 600
 idle_timeout_ms = 600
 connect_timeout_ms = 1000
 health_interval_ms = 600000
+
+[index]
+enabled = false  # these daemons test provider faults; the index has its own tests
 {extra}
 """
 

@@ -157,6 +157,7 @@ async def daemon_for(tmp_path, fake):
 FEATURES = ["chat", "completion", "edit"]
 
 
+@pytest.mark.timeout(300)  # 9 faults x 3 features, several waiting out their timeouts
 @pytest.mark.parametrize("kind", FORMATS)
 async def test_every_fault_for_every_feature(daemon_for, fake, tally, kind):
     """One daemon per wire format; each case is one feature call with one fault."""
