@@ -105,6 +105,12 @@ def test_context_list_key_removes_the_item_under_the_cursor(nvim, workspace):
     nvim.open(workspace / "sample.py")
     nvim.nvim.command("ZekeAddFile notes.md")
     nvim.feed("Vj:ZekeAddSelection<CR>")
+    # The keys are fed asynchronously: open the view once the daemon holds both items.
+    nvim.wait_for(
+        "#((select(2, require('zeke.lsp').request_sync('zeke/contextList', {}, 1000)) or {})"
+        ".items or {}) == 2",
+        what="both items pinned",
+    )
     nvim.nvim.command("ZekeContext")
     view = nvim.wait_for(f"({CONTEXT_VIEW} or ''):find('sample.py') and {CONTEXT_VIEW}")
     assert "notes.md" in view
